@@ -1,0 +1,143 @@
+"""Narrow fixes that let the pinned OpenMMLab stack run on numpy 2 / torch >= 2.6.
+
+Imported first by ``mmlinsem/__init__.py``. Each fix is guarded so it is a no-op where the
+upstream packages already behave.
+
+1. ``np.bool8``: removed in numpy 2, still used at import time by
+   ``mmagic/utils/trans_utils.py``; alias it to ``np.bool_``.
+2. Local checkpoints under torch >= 2.6: ``torch.load`` defaults to ``weights_only=True``
+   and mmengine 0.10.7 does not pass ``weights_only``, so ``--resume`` and
+   ``mmseg.apis.init_model`` fail on mmengine's own checkpoints (they pickle
+   ``HistoryBuffer``, numpy dtypes ...). We re-register mmengine's local-file loader with
+   ``weights_only=False`` -- the same trust model as mmengine >= 0.11 (fix #1670): only
+   load checkpoints you trust. URL loads already use ``weights_only=False`` upstream.
+3. StyleGAN ops on GPU without CUDA kernels: mmcv 2.1.0 built without CUDA has no GPU
+   kernels for ``upfirdn2d`` / ``fused_bias_leakyrelu`` and mmagic's StyleGAN modules call
+   them for CUDA tensors. We route those calls to mmcv's own PyTorch reference
+   implementations (one warning, then it runs; slower but correct).
+"""
+import os.path as osp
+import warnings
+
+import numpy as np
+
+# -- 1. numpy alias ---------------------------------------------------------------------
+if not hasattr(np, 'bool8'):
+    np.bool8 = np.bool_
+
+# -- 2. local checkpoint loading --------------------------------------------------------
+import torch  # noqa: E402
+from mmengine.runner.checkpoint import CheckpointLoader  # noqa: E402
+
+
+def _load_local_checkpoint(filename, map_location=None):
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'{filename} can not be found.')
+    return torch.load(filename, map_location=map_location, weights_only=False)
+
+
+CheckpointLoader.register_scheme(prefixes='', force=True)(_load_local_checkpoint)
+
+# -- 3. StyleGAN op fallback ------------------------------------------------------------
+_warned = False
+
+
+def _warn_once():
+    global _warned
+    if not _warned:
+        _warned = True
+        warnings.warn('mmcv was built without CUDA kernels: StyleGAN ops (upfirdn2d, '
+                      'fused_bias_leakyrelu) on GPU run their PyTorch reference code '
+                      '(slower). Rebuild mmcv with FORCE_CUDA=1 for full speed.',
+                      stacklevel=3)
+
+
+def mmcv_has_cuda_ops() -> bool:
+    """True when the installed mmcv extension was compiled with CUDA."""
+    try:
+        from mmcv.ops import get_compiling_cuda_version
+        version = get_compiling_cuda_version()
+    except Exception:  # noqa: BLE001 - no extension at all
+        return False
+    return version not in (None, '', 'not available')
+
+
+class _RefUpFirDn2d:
+    """Stand-in for ``mmcv.ops.upfirdn2d._upfirdn2d_cuda(...)`` (an autograd class)."""
+
+    def __init__(self, up=1, down=1, padding=0, flip_filter=False, gain=1):
+        self.kwargs = dict(up=up, down=down, padding=padding, flip_filter=flip_filter,
+                           gain=gain)
+
+    def apply(self, input, filter):  # noqa: A002 - mmcv's argument names
+        _warn_once()
+        from mmcv.ops import upfirdn2d as mod
+        return mod._upfirdn2d_ref(input, filter, **self.kwargs)
+
+
+class _RefFusedBiasLeakyReLU:
+    """Stand-in for ``mmcv.ops.fused_bias_leakyrelu.FusedBiasLeakyReLUFunction``."""
+
+    @staticmethod
+    def apply(input, bias, negative_slope, scale):  # noqa: A002
+        _warn_once()
+        from mmcv.ops import fused_bias_leakyrelu as mod
+        return mod.bias_leakyrelu_ref(input, bias, negative_slope, scale)
+
+
+def install_stylegan_op_fallback(force: bool = False) -> bool:
+    """Route mmcv's CUDA-only StyleGAN ops to reference code when kernels are missing.
+
+    Both mmcv functions look up their CUDA implementation by module-global name at call
+    time, so replacing those names covers every importer (mmagic binds the outer
+    functions, not the CUDA classes). Returns True when the fallback is active.
+    """
+    if mmcv_has_cuda_ops() and not force:
+        return False
+    try:
+        from mmcv.ops import fused_bias_leakyrelu as fbl
+        from mmcv.ops import upfirdn2d as ufd
+    except Exception:  # noqa: BLE001 - mmcv without ops: mmagic StyleGANs cannot import
+        return False
+    ufd._upfirdn2d_cuda = _RefUpFirDn2d
+    fbl.FusedBiasLeakyReLUFunction = _RefFusedBiasLeakyReLU
+    return True
+
+
+STYLEGAN_OP_FALLBACK = install_stylegan_op_fallback()
+
+# -- 4. atomic checkpoint writes --------------------------------------------------------
+# mmengine's LocalBackend writes checkpoints in place: a crash mid-write leaves a truncated
+# file that ``--resume`` then picks. Write to a temporary file and rename it over the
+# target (atomic on POSIX), so a checkpoint on disk is always whole.
+import os  # noqa: E402
+import tempfile  # noqa: E402
+
+from mmengine.fileio.backends import LocalBackend  # noqa: E402
+
+
+def _atomic_put(self, obj, filepath):
+    filepath = str(filepath)
+    folder = osp.dirname(filepath) or '.'
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix='.tmp-', suffix=osp.basename(filepath))
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            f.write(obj)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600 files
+        os.replace(tmp, filepath)
+    except BaseException:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def _atomic_put_text(self, obj, filepath, encoding='utf-8'):
+    _atomic_put(self, obj.encode(encoding), filepath)
+
+
+LocalBackend.put = _atomic_put
+LocalBackend.put_text = _atomic_put_text

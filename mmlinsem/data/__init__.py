@@ -1,0 +1,26 @@
+"""Label data files shipped with mmlinsem (class names, selected lists, merge tables)."""
+import json
+import os.path as osp
+
+DATA_DIR = osp.dirname(__file__)
+
+
+def ade20k_classes():
+    with open(osp.join(DATA_DIR, 'ade20k_classes.txt')) as f:
+        return [line.strip() for line in f if line.strip()]
+
+
+def selected_ade20k_classes(name: str):
+    with open(osp.join(DATA_DIR, 'selected_labels.json')) as f:
+        table = json.load(f)
+    if name not in table or name.startswith('_'):
+        from mmlinsem.errors import MMLinsemError
+        valid = [k for k in table if not k.startswith('_')]
+        raise MMLinsemError(f'no selected ADE20K class list named {name!r}; '
+                            f'expected one of {valid}')
+    return table[name]
+
+
+def celebamask_hq():
+    with open(osp.join(DATA_DIR, 'celebamask_hq.json')) as f:
+        return json.load(f)

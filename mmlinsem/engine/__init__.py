@@ -1,0 +1,4 @@
+from .overlay_hook import OverlayHook
+from .sync_meta_hook import SyncMetaHook
+
+__all__ = ['OverlayHook', 'SyncMetaHook']

@@ -1,0 +1,71 @@
+"""Write image | teacher | prediction overlays of the first evaluated samples."""
+import os.path as osp
+from typing import Optional
+
+import numpy as np
+from mmengine.hooks import Hook
+
+from mmlinsem.registry import HOOKS
+from mmlinsem.visualization import grid, overlay, save_rgb
+
+
+@HOOKS.register_module()
+class OverlayHook(Hook):
+    """Save a grid (rows: samples; columns: image, teacher, prediction) per evaluation.
+
+    Files go to ``{work_dir}/{out_dir}/{val|test}_iter{N}.png`` (or ``show_dir``).
+
+    Args:
+        num_samples (int): rows of the grid.
+        scale (int): nearest-neighbour zoom for small images.
+        show_dir (str, optional): explicit output folder (``tools/test.py --show-dir``).
+    """
+    priority = 'LOW'
+
+    def __init__(self, num_samples: int = 8, scale: int = 2, out_dir: str = 'vis',
+                 show_dir: Optional[str] = None):
+        self.num_samples = num_samples
+        self.scale = scale
+        self.out_dir = out_dir
+        self.show_dir = show_dir
+        self._rows = []
+
+    def _collect(self, runner, outputs):
+        for ds in outputs:
+            if len(self._rows) >= self.num_samples or 'gen_img' not in ds:
+                return
+            img = ds.gen_img.numpy() if hasattr(ds.gen_img, 'numpy') else np.asarray(ds.gen_img)
+            pred = ds.pred_sem_seg.data.squeeze(0).cpu().numpy()
+            gt = ds.gt_sem_seg.data.squeeze(0).cpu().numpy() if 'gt_sem_seg' in ds else None
+            self._rows.append((img, gt, pred))
+
+    def _flush(self, runner, tag):
+        if not self._rows:
+            return
+        meta = getattr(runner, '_mmlinsem_dataset_meta', None) or {}
+        palette = meta.get('palette')
+        if palette is None:
+            from mmlinsem.datasets.latent_seed_dataset import default_palette
+            palette = default_palette(256)
+        rows = []
+        for img, gt, pred in self._rows:
+            row = [img]
+            if gt is not None:
+                row.append(overlay(img, gt, palette))
+            row.append(overlay(img, pred, palette))
+            rows.append(row)
+        folder = self.show_dir or osp.join(runner.work_dir, self.out_dir)
+        save_rgb(osp.join(folder, f'{tag}_iter{runner.iter}.png'), grid(rows, scale=self.scale))
+        self._rows = []
+
+    def after_val_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+        self._collect(runner, outputs or [])
+
+    def after_test_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+        self._collect(runner, outputs or [])
+
+    def after_val_epoch(self, runner, metrics=None):
+        self._flush(runner, 'val')
+
+    def after_test_epoch(self, runner, metrics=None):
+        self._flush(runner, 'test')

@@ -1,0 +1,55 @@
+"""Load generator weights from an mmagic / mmgen checkpoint (path or URL)."""
+from mmengine.runner.checkpoint import CheckpointLoader
+from torch import nn
+
+from mmlinsem.errors import MMLinsemError
+
+# Preference order: EMA weights (mmagic >= 1.0 layout, then the legacy layout), then raw.
+PREFIXES = ('generator_ema.module.', 'generator_ema.', 'generator.', '')
+
+
+def select_generator_state(state_dict: dict, expected_keys) -> tuple:
+    """Pick the key prefix whose stripped keys cover ``expected_keys`` best."""
+    expected = set(expected_keys)
+    best = None
+    for prefix in PREFIXES:
+        sub = {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix)}
+        hit = len(expected & set(sub))
+        if hit and (best is None or hit > best[2]):
+            best = (prefix, sub, hit)
+        if hit == len(expected):
+            break
+    if best is None:
+        sample = ', '.join(list(state_dict)[:3])
+        raise MMLinsemError(
+            'generator checkpoint has no generator weights: expected keys under one of '
+            f'{PREFIXES[:-1]} or bare generator keys, found e.g. {sample}')
+    return best[0], best[1]
+
+
+def load_generator_weights(generator: nn.Module, checkpoint: str, logger=None) -> str:
+    """Load ``checkpoint`` into ``generator`` strictly; return the prefix used."""
+    try:
+        ckpt = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
+    except FileNotFoundError:
+        raise MMLinsemError(f'generator checkpoint not found: {checkpoint}') from None
+    state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else ckpt
+    own = generator.state_dict()
+    prefix, sub = select_generator_state(state, own.keys())
+    missing = [k for k in own if k not in sub]
+    # noise buffers / cached latents are optional in older checkpoints
+    missing = [k for k in missing if not k.startswith('injected_noise')]
+    unexpected = [k for k in sub if k not in own]
+    bad_shape = [k for k in sub if k in own and sub[k].shape != own[k].shape]
+    if missing or bad_shape:
+        what = (f'{len(missing)} missing keys (e.g. {missing[:2]})' if missing else
+                f'shape mismatch at {bad_shape[0]}: checkpoint '
+                f'{tuple(sub[bad_shape[0]].shape)} vs model {tuple(own[bad_shape[0]].shape)}')
+        raise MMLinsemError(
+            f'generator checkpoint {checkpoint} (prefix "{prefix}") does not fit the '
+            f'configured generator {type(generator).__name__}: {what}; check out_size / '
+            'style_channels / channels in the config')
+    generator.load_state_dict({k: v for k, v in sub.items() if k in own}, strict=False)
+    if logger is not None and unexpected:
+        logger.warning(f'ignored {len(unexpected)} unexpected generator keys')
+    return prefix

@@ -1,0 +1,231 @@
+"""A frozen mmagic generator that returns its image plus hooked feature maps."""
+from typing import List, Optional, Sequence, Union
+
+import torch
+from mmengine.logging import print_log
+from mmengine.registry import DefaultScope
+from torch import nn
+
+from mmlinsem.errors import MMLinsemError
+from mmlinsem.registry import MODELS
+from .checkpoint import load_generator_weights
+from .layer_specs import default_layer_names, is_style_based
+
+LATENT_SPACES = ('z', 'w', 'w+')
+
+
+def _build_mmagic(cfg: dict) -> nn.Module:
+    cfg = dict(cfg)
+    scope = cfg.pop('_scope_', 'mmagic')
+    from mmagic.registry import MODELS as MMAGIC_MODELS
+    with DefaultScope.overwrite_default_scope(scope):
+        return MMAGIC_MODELS.build(cfg)
+
+
+@MODELS.register_module()
+class FeatureGenerator(nn.Module):
+    """Wrap an mmagic generator: latents in, ``(image, [features])`` out.
+
+    Args:
+        generator (dict): mmagic generator config (built in the ``mmagic`` scope unless
+            ``_scope_`` says otherwise).
+        checkpoint (str, optional): path or URL of an mmagic/mmgen checkpoint (full GAN
+            or generator-only). EMA weights are preferred.
+        layers (str | list[str]): ``'default'`` (per generator family) or module names.
+        output_order (str): colour order the generator emits, ``'rgb'`` or ``'bgr'``;
+            outputs of this wrapper are always RGB in [-1, 1].
+        truncation (float): psi applied to w+ (1 = off).
+        truncation_layers (int, optional): apply psi to the first k layers (None = all).
+        mean_latent_seed / mean_latent_samples: the truncation centre is the mean of
+            ``mapping(z)`` over that many z drawn from that seed (same on every rank).
+        noise (str): ``'fixed'`` (the generator's noise buffers) or ``'random'``.
+    """
+
+    def __init__(self,
+                 generator: dict,
+                 checkpoint: Optional[str] = None,
+                 layers: Union[str, Sequence[str]] = 'default',
+                 output_order: str = 'rgb',
+                 truncation: float = 1.0,
+                 truncation_layers: Optional[int] = None,
+                 mean_latent_seed: int = 0,
+                 mean_latent_samples: int = 4096,
+                 noise: str = 'fixed'):
+        super().__init__()
+        if output_order not in ('rgb', 'bgr'):
+            raise MMLinsemError(f"output_order must be 'rgb' or 'bgr', got {output_order!r}")
+        if noise not in ('fixed', 'random'):
+            raise MMLinsemError(f"noise must be 'fixed' or 'random', got {noise!r}")
+        self.generator = _build_mmagic(generator)
+        if checkpoint:
+            load_generator_weights(self.generator, checkpoint)
+            print_log(f'generator weights loaded from {checkpoint}', logger='current')
+        self.checkpoint = checkpoint
+        self.generator.requires_grad_(False)
+        self.generator.eval()
+        self.output_order = output_order
+        self.noise = noise
+        self.style_based = is_style_based(self.generator)
+        if not self.style_based and truncation != 1.0:
+            raise MMLinsemError(f'truncation={truncation} needs a style-based generator; '
+                                f'{type(self.generator).__name__} has no mapping network')
+        self.truncation = float(truncation)
+        self.truncation_layers = truncation_layers
+        self.mean_latent_seed = mean_latent_seed
+        self.mean_latent_samples = mean_latent_samples
+        self.register_buffer('mean_latent', None, persistent=False)
+
+        self.layer_names = self._resolve_layers(layers)
+        self._captured: Optional[List[torch.Tensor]] = None
+        modules = dict(self.generator.named_modules())
+        for name in self.layer_names:
+            modules[name].register_forward_hook(self._capture)
+        self._infer_shapes()
+
+    # ------------------------------------------------------------------ setup
+    def _resolve_layers(self, layers) -> List[str]:
+        valid = [n for n, _ in self.generator.named_modules() if n]
+        if layers == 'default':
+            names = default_layer_names(self.generator)
+            if names is None:
+                raise MMLinsemError(
+                    f'no default layers for {type(self.generator).__name__}; list module '
+                    f'names in layers=[...], valid names include: {", ".join(valid[:40])}')
+            return names
+        if isinstance(layers, str):
+            layers = [layers]
+        unknown = [n for n in layers if n not in valid]
+        if unknown:
+            raise MMLinsemError(
+                f'unknown generator layer(s) {unknown} for {type(self.generator).__name__};'
+                f' valid names: {", ".join(valid)}')
+        return list(layers)
+
+    def _capture(self, module, inputs, output):
+        if self._captured is not None:
+            if isinstance(output, (tuple, list)):
+                output = output[0]
+            self._captured.append(output)
+
+    @torch.no_grad()
+    def _infer_shapes(self):
+        z = torch.zeros(1, self.noise_size)
+        _, feats = self.forward(z, space='z', truncate=False)
+        if len(feats) != len(self.layer_names):
+            raise MMLinsemError(
+                f'{len(self.layer_names)} layers configured but {len(feats)} feature maps '
+                'were captured in one forward; a listed module runs more than once or never')
+        self.channels = [int(f.shape[1]) for f in feats]
+        self.resolutions = [tuple(f.shape[2:]) for f in feats]
+
+    # ----------------------------------------------------------- properties
+    @property
+    def noise_size(self) -> int:
+        g = self.generator
+        return int(getattr(g, 'noise_size', None) or getattr(g, 'style_channels'))
+
+    @property
+    def style_channels(self) -> Optional[int]:
+        return getattr(self.generator, 'style_channels', None) if self.style_based else None
+
+    @property
+    def num_latents(self) -> Optional[int]:
+        return int(self.generator.num_latents) if self.style_based else None
+
+    def train(self, mode: bool = True):
+        # The wrapped generator stays in eval mode (no style mixing, frozen statistics);
+        # not calling its train() also avoids mmagic's mode-switch log line per iteration.
+        self.training = mode
+        return self
+
+    # --------------------------------------------------------------- latents
+    def _require_style(self, what: str):
+        if not self.style_based:
+            raise MMLinsemError(f'{what} needs a style-based generator; '
+                                f'{type(self.generator).__name__} takes z only')
+
+    def z_to_w(self, z: torch.Tensor) -> torch.Tensor:
+        self._require_style('z -> w mapping')
+        return self.generator.style_mapping(z)
+
+    @torch.no_grad()
+    def get_mean_latent(self) -> torch.Tensor:
+        """Truncation centre: mean w over a fixed-seed batch of z (computed once)."""
+        if self.mean_latent is None:
+            self._require_style('truncation')
+            device = next(self.generator.parameters()).device
+            gen = torch.Generator().manual_seed(self.mean_latent_seed)
+            z = torch.randn(self.mean_latent_samples, self.noise_size, generator=gen)
+            ws = [self.z_to_w(c.to(device)) for c in z.split(1024)]
+            self.mean_latent = torch.cat(ws).mean(0, keepdim=True)
+        return self.mean_latent
+
+    def w_to_wp(self, w: torch.Tensor, truncate: bool = True) -> torch.Tensor:
+        """Repeat w over layers and apply truncation to the first k layers."""
+        wp = w.unsqueeze(1).repeat(1, self.num_latents, 1) if w.ndim == 2 else w
+        if truncate and self.truncation < 1:
+            k = self.truncation_layers or self.num_latents
+            mean = self.get_mean_latent().to(wp)
+            head = mean + self.truncation * (wp[:, :k] - mean)
+            wp = torch.cat([head, wp[:, k:]], 1)
+        return wp
+
+    def to_wp(self, latent: torch.Tensor, space: str = 'z', truncate: bool = True):
+        """Convert a z / w / w+ batch to w+ (N, num_latents, C)."""
+        if space not in LATENT_SPACES:
+            raise MMLinsemError(f'latent space must be one of {LATENT_SPACES}, got {space!r}')
+        self._require_style(f'latent space {space!r}')
+        if space == 'z':
+            latent = self.z_to_w(latent)
+        expected = 3 if space == 'w+' else 2
+        if latent.ndim != expected:
+            raise MMLinsemError(f'a {space} latent must have {expected} dims, '
+                                f'got shape {tuple(latent.shape)}')
+        return self.w_to_wp(latent, truncate)
+
+    def make_noise(self, batch: int, generator: Optional[torch.Generator] = None):
+        """Per-sample noise maps for every noise input (reproducible with ``generator``)."""
+        if not self.style_based:
+            return None
+        device = next(self.generator.parameters()).device
+        shapes = [getattr(self.generator, f'injected_noise_{i}').shape[2:]
+                  for i in range(self.generator.num_injected_noises)]
+        return [torch.randn(batch, 1, *s, generator=generator).to(device) for s in shapes]
+
+    # --------------------------------------------------------------- forward
+    def forward(self, latent: torch.Tensor, space: str = 'z', truncate: bool = True,
+                noise=None, noise_generator: Optional[torch.Generator] = None):
+        """Generate images and features.
+
+        Args:
+            latent: z (N, noise_size), w (N, C) or w+ (N, L, C) per ``space``.
+            truncate: apply the configured truncation (w / w+ inputs too).
+            noise: None (the configured mode), or a list of per-layer noise maps.
+            noise_generator: random source for ``noise='random'`` (reproducibility).
+
+        Returns:
+            tuple: image (N, 3, H, W) RGB in about [-1, 1] and the list of features.
+        """
+        g = self.generator
+        self._captured = []
+        try:
+            if self.style_based:
+                wp = self.to_wp(latent, space, truncate)
+                if noise is None and self.noise == 'random':
+                    noise = self.make_noise(wp.shape[0], noise_generator)
+                kwargs = dict(input_is_latent=True, randomize_noise=False)
+                if noise is not None:
+                    kwargs['injected_noise'] = noise
+                img = g([wp], **kwargs)
+            else:
+                if space != 'z':
+                    raise MMLinsemError(f'{type(g).__name__} takes z only, got space={space!r}')
+                img = g(latent)
+            feats = self._captured
+        finally:
+            self._captured = None
+        if isinstance(img, dict):
+            img = img['fake_img']
+        if self.output_order == 'bgr':
+            img = img.flip(1)
+        return img, feats

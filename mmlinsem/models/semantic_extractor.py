@@ -1,0 +1,221 @@
+"""The extractor model: frozen generator + frozen teacher + trainable semantic head."""
+from typing import Dict, List, Optional, Sequence
+
+import torch
+from mmengine.model import BaseModel, is_model_wrapper
+from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
+
+from mmlinsem.errors import MMLinsemError
+from mmlinsem.registry import MODELS
+from .heads.multi_layer_head import upsample
+
+FROZEN = ('generator.', 'teacher.')
+
+
+def _unwrap(module):
+    return module.module if is_model_wrapper(module) else module
+
+
+@MODELS.register_module()
+class SemanticExtractor(BaseModel):
+    """Learn a per-pixel semantic head on a GAN's feature maps.
+
+    ``train_step`` draws the batch's latents, runs the generator with feature hooks (no
+    grad), labels its images with the teacher (or takes user masks), and trains the head.
+    Batches larger than ``micro_batch`` are processed in chunks with gradient
+    accumulation, so the effective batch (e.g. the paper's 64) costs the memory of one
+    chunk. Checkpoints hold only the head plus metadata (layers, classes), not the GAN or
+    the teacher, which come from their own configs.
+
+    Args:
+        generator (dict): a ``FeatureGenerator`` config.
+        head (dict): head config; ``in_channels`` is inferred from the generator and
+            ``num_classes`` from the teacher when left out.
+        teacher (dict, optional): ``SegmentorTeacher`` (or compatible) config. Without it
+            every batch must bring ``gt_label`` masks (user-annotated data).
+        latent_space (str): space of the dataset latents: ``'z'``, ``'w'`` or ``'w+'``.
+        micro_batch (int): chunk size for generator+teacher+head (0 = whole batch).
+        keep_images (bool): keep generated images in predictions (for pictures).
+    """
+
+    def __init__(self, generator: dict, head: dict, teacher: Optional[dict] = None,
+                 latent_space: str = 'z', micro_batch: int = 0, keep_images: bool = True,
+                 classes: Optional[Sequence[str]] = None,
+                 data_preprocessor: Optional[dict] = None, init_cfg=None):
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.generator = MODELS.build(dict(dict(type='FeatureGenerator'), **generator))
+        self.teacher = MODELS.build(teacher) if teacher is not None else None
+        self.latent_space = latent_space
+        self.micro_batch = int(micro_batch)
+        self.keep_images = keep_images
+        self.head = MODELS.build(self._head_cfg(head))
+        n = _unwrap(self.head).num_classes
+        if classes is None:
+            classes = self.teacher.classes if self.teacher is not None else \
+                [f'class{i}' for i in range(n)]
+        if len(classes) != n:
+            raise MMLinsemError(f'{len(classes)} class names given but the head has {n} '
+                                'classes')
+        self.classes = list(classes)
+        self._register_state_dict_hook(_drop_frozen_state)
+        self._register_load_state_dict_pre_hook(_fill_frozen_state, with_module=True)
+
+    def _head_cfg(self, head: dict) -> dict:
+        cfg = dict(head)
+        channels = list(self.generator.channels)
+        if cfg.get('in_channels') is not None and list(cfg['in_channels']) != channels:
+            raise MMLinsemError(f'head in_channels {list(cfg["in_channels"])} do not match '
+                                f'the generator layers {channels}; leave in_channels out, '
+                                'it is inferred')
+        cfg['in_channels'] = channels
+        if self.teacher is not None:
+            k = self.teacher.num_classes
+            if cfg.get('num_classes') is not None and cfg['num_classes'] != k:
+                raise MMLinsemError(f'head num_classes={cfg["num_classes"]} but the teacher '
+                                    f'produces {k} classes ({", ".join(self.teacher.classes)})')
+            cfg['num_classes'] = k
+        elif cfg.get('num_classes') is None:
+            raise MMLinsemError('head.num_classes is required when no teacher is configured')
+        return cfg
+
+    # ------------------------------------------------------------ checkpoints
+    def get_extra_state(self):
+        return dict(layers=list(self.generator.layer_names), classes=list(self.classes),
+                    head=type(_unwrap(self.head)).__name__)
+
+    def set_extra_state(self, state):
+        if not isinstance(state, dict):
+            return
+        mine = self.get_extra_state()
+        for key in ('head', 'layers', 'classes'):
+            if key in state and state[key] != mine[key]:
+                raise MMLinsemError(f'checkpoint was trained with {key}={state[key]} but the '
+                                    f'config gives {key}={mine[key]}; use the config the '
+                                    'checkpoint was trained with')
+
+    # ---------------------------------------------------------------- helpers
+    def _batch(self, data: dict):
+        inputs = data['inputs']
+        z = torch.stack(list(inputs)) if isinstance(inputs, (list, tuple)) else inputs
+        labels = data.get('gt_label')
+        if labels is not None:
+            labels = torch.stack(list(labels)) if isinstance(labels, (list, tuple)) else labels
+            labels = labels.long()
+        return z, labels
+
+    def _noise(self, seeds, device):
+        if self.generator.noise != 'random' or seeds is None:
+            return None
+        per_sample = [self.generator.make_noise(1, torch.Generator().manual_seed(int(s)))
+                      for s in seeds]
+        return [torch.cat([n[i] for n in per_sample]).to(device)
+                for i in range(len(per_sample[0]))]
+
+    def generate(self, z: torch.Tensor, seeds=None, space: Optional[str] = None):
+        """Images, features and teacher labels (no grad)."""
+        with torch.no_grad():
+            img, feats = self.generator(z, space=space or self.latent_space,
+                                        noise=self._noise(seeds, z.device))
+            labels = self.teacher(img) if self.teacher is not None else None
+        return img, feats, labels
+
+    def _losses(self, z, labels, seeds) -> Dict[str, torch.Tensor]:
+        img, feats, teacher_labels = self.generate(z, seeds)
+        if labels is None:
+            if teacher_labels is None:
+                raise MMLinsemError('no teacher configured and the batch has no gt_label '
+                                    'masks; add a teacher or use AnnotatedLatentDataset')
+            labels = teacher_labels
+        head = _unwrap(self.head)
+        if head.aux_loss_weight > 0:
+            seg_logits, layers = self.head(feats, return_layers=True)
+        else:
+            seg_logits, layers = self.head(feats), None
+        return head.loss_by_labels(seg_logits, labels.to(seg_logits.device), layers)
+
+    # ---------------------------------------------------------- train / test
+    def train_step(self, data, optim_wrapper):
+        data = self.data_preprocessor(data, True)
+        z, labels = self._batch(data)
+        seeds = data.get('sample_seed')
+        n = z.shape[0]
+        step = self.micro_batch if self.micro_batch > 0 else n
+        log_vars: Dict[str, float] = {}
+        with optim_wrapper.optim_context(self):
+            for start in range(0, n, step):
+                sl = slice(start, start + step)
+                chunk_labels = labels[sl] if labels is not None else None
+                chunk_seeds = seeds[sl] if seeds is not None else None
+                losses = self._losses(z[sl], chunk_labels, chunk_seeds)
+                loss, chunk_vars = self.parse_losses(losses)
+                frac = z[sl].shape[0] / n
+                optim_wrapper.backward(loss * frac)
+                for k, v in chunk_vars.items():
+                    log_vars[k] = log_vars.get(k, 0.0) + float(torch.as_tensor(v).detach()) * frac
+        optim_wrapper.step()
+        optim_wrapper.zero_grad()
+        return log_vars
+
+    def forward(self, inputs, data_samples=None, mode: str = 'tensor', **meta):
+        data = dict(meta, inputs=inputs)
+        z, labels = self._batch(data)
+        if mode == 'loss':
+            return self._losses(z, labels, meta.get('sample_seed'))
+        if mode == 'predict':
+            return self.predict(z, labels, meta)
+        if mode == 'tensor':
+            _, feats, _ = self.generate(z, meta.get('sample_seed'))
+            return self.head(feats)
+        raise MMLinsemError(f"mode must be 'loss', 'predict' or 'tensor', got {mode!r}")
+
+    @torch.no_grad()
+    def predict_logits(self, feats: List[torch.Tensor], size) -> torch.Tensor:
+        return upsample(self.head(feats), size)
+
+    @torch.no_grad()
+    def predict(self, z, labels=None, meta=None) -> List[SegDataSample]:
+        meta = meta or {}
+        img, feats, teacher_labels = self.generate(z, meta.get('sample_seed'))
+        labels = labels if labels is not None else teacher_labels
+        size = tuple(img.shape[-2:]) if labels is None else tuple(labels.shape[-2:])
+        pred = self.predict_logits(feats, size).argmax(1)
+        samples = []
+        for i in range(z.shape[0]):
+            ds = SegDataSample(metainfo=dict(
+                img_shape=size, ori_shape=size,
+                sample_idx=_item(meta.get('sample_idx'), i)))
+            ds.pred_sem_seg = PixelData(data=pred[i:i + 1])
+            if labels is not None:
+                ds.gt_sem_seg = PixelData(data=labels[i:i + 1].to(pred.device))
+            if self.keep_images:
+                ds.set_field(img_to_uint8(img[i]).cpu(), 'gen_img', field_type='data')
+            samples.append(ds)
+        return samples
+
+
+def img_to_uint8(img: torch.Tensor) -> torch.Tensor:
+    """(3, H, W) RGB in [-1, 1] -> (H, W, 3) uint8."""
+    return ((img.float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(1, 2, 0)
+
+
+def _item(values, i):
+    if values is None:
+        return None
+    v = values[i]
+    return int(v) if torch.is_tensor(v) or isinstance(v, int) else v
+
+
+def _drop_frozen_state(module, state_dict, prefix, local_metadata):
+    for key in list(state_dict):
+        if any(key.startswith(prefix + p) for p in FROZEN):
+            del state_dict[key]
+
+
+def _fill_frozen_state(module, state_dict, prefix, *args, **kwargs):
+    """Make loading a head-only checkpoint a no-op for the generator and the teacher."""
+    for name in ('generator', 'teacher'):
+        sub = getattr(module, name, None)
+        if sub is not None:
+            for key, value in sub.state_dict(prefix=f'{prefix}{name}.').items():
+                state_dict.setdefault(key, value)

@@ -1,0 +1,130 @@
+"""A frozen mmseg segmentor used as the labeller of generated images."""
+from typing import Optional, Sequence, Union
+
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config
+from mmengine.logging import print_log
+from mmengine.registry import DefaultScope
+from mmengine.runner.checkpoint import load_checkpoint
+from torch import nn
+
+from mmlinsem.errors import MMLinsemError
+from mmlinsem.registry import MODELS
+from .label_maps import build_label_map
+
+
+def _segmentor_cfg(segmentor: Union[dict, str]) -> dict:
+    if isinstance(segmentor, str):
+        if segmentor.startswith('mmseg::'):
+            from mmengine.hub import get_config
+            cfg = get_config(segmentor)
+        else:
+            try:
+                cfg = Config.fromfile(segmentor)
+            except FileNotFoundError:
+                raise MMLinsemError(f'teacher config not found: {segmentor}') from None
+        segmentor = cfg.model
+    cfg = dict(segmentor)
+    cfg.pop('pretrained', None)
+    if isinstance(cfg.get('backbone'), dict):  # never fetch ImageNet weights for a teacher
+        cfg['backbone'] = dict(cfg['backbone'], init_cfg=None)
+    return cfg
+
+
+def _size2(value):
+    if value is None:
+        return None
+    return (value, value) if isinstance(value, int) else tuple(value)
+
+
+@MODELS.register_module()
+class SegmentorTeacher(nn.Module):
+    """Label generator outputs with any mmseg segmentor.
+
+    Args:
+        segmentor (dict | str): mmseg model config, or a config file / ``mmseg::`` name
+            whose ``model`` is used. Built in the ``mmseg`` scope.
+        checkpoint (str, optional): path or URL of its weights.
+        classes (list[str], optional): the teacher's class names (default: the
+            checkpoint's ``dataset_meta`` if any, else ``class0..``).
+        label_map (dict, optional): ``SelectLabelMap`` / ``MergeLabelMap`` config.
+        mean, std: the teacher's normalisation, in 0..255 RGB (default: its
+            ``data_preprocessor``'s, else ImageNet's).
+        input_size (int | tuple, optional): resize generator images to this size
+            (bilinear, ``align_corners=True``) before labelling; labels come back at the
+            image size.
+    """
+
+    def __init__(self, segmentor: Union[dict, str], checkpoint: Optional[str] = None,
+                 classes: Optional[Sequence[str]] = None, label_map: Optional[dict] = None,
+                 mean: Optional[Sequence[float]] = None, std: Optional[Sequence[float]] = None,
+                 input_size=None):
+        super().__init__()
+        cfg = _segmentor_cfg(segmentor)
+        pre = cfg.pop('data_preprocessor', None) or {}
+        mean = mean if mean is not None else pre.get('mean', (123.675, 116.28, 103.53))
+        std = std if std is not None else pre.get('std', (58.395, 57.12, 57.375))
+        cfg.setdefault('_scope_', 'mmseg')
+        from mmseg.registry import MODELS as MMSEG_MODELS
+        with DefaultScope.overwrite_default_scope(cfg.pop('_scope_')):
+            self.segmentor = MMSEG_MODELS.build(cfg)
+        meta = {}
+        if checkpoint:
+            try:
+                ckpt = load_checkpoint(self.segmentor, checkpoint, map_location='cpu',
+                                       strict=True, logger='silent')
+            except FileNotFoundError:
+                raise MMLinsemError(f'teacher checkpoint not found: {checkpoint}') from None
+            except RuntimeError as err:
+                first = str(err).strip().splitlines()
+                raise MMLinsemError(f'teacher checkpoint {checkpoint} does not fit the teacher '
+                                    f'config: {first[1] if len(first) > 1 else first[0]}') \
+                    from None
+            meta = (ckpt.get('meta') or {}).get('dataset_meta') or {}
+            print_log(f'teacher weights loaded from {checkpoint}', logger='current')
+        self.segmentor.requires_grad_(False)
+        self.segmentor.eval()
+        n = self.segmentor.decode_head.out_channels
+        source = list(classes or meta.get('classes') or [f'class{i}' for i in range(n)])
+        if len(source) != n:
+            raise MMLinsemError(f'teacher has {n} output classes but {len(source)} class '
+                                'names were given')
+        self.source_classes = source
+        self.label_map = build_label_map(label_map, source)
+        self.classes = list(self.label_map.classes)
+        self.input_size = _size2(input_size)
+        self.register_buffer('mean', torch.tensor(mean, dtype=torch.float).view(1, 3, 1, 1),
+                             persistent=False)
+        self.register_buffer('std', torch.tensor(std, dtype=torch.float).view(1, 3, 1, 1),
+                             persistent=False)
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.classes)
+
+    def train(self, mode: bool = True):
+        self.training = mode  # the segmentor stays in eval mode (frozen BN)
+        return self
+
+    def raw_logits(self, images: torch.Tensor) -> torch.Tensor:
+        """Teacher logits over its own classes at the image size (differentiable)."""
+        size = tuple(images.shape[-2:])
+        x = ((images.float() + 1) * 127.5 - self.mean) / self.std
+        if self.input_size is not None and self.input_size != size:
+            x = F.interpolate(x, self.input_size, mode='bilinear', align_corners=True)
+        shape = tuple(x.shape[-2:])
+        metas = [dict(img_shape=shape, ori_shape=shape, pad_shape=shape)] * x.shape[0]
+        logits = self.segmentor.encode_decode(x, metas)
+        if tuple(logits.shape[-2:]) != size:
+            logits = F.interpolate(logits, size, mode='bilinear', align_corners=True)
+        return logits
+
+    def logits(self, images: torch.Tensor) -> torch.Tensor:
+        """Logits over the extractor's classes (after the label map)."""
+        return self.label_map.logits(self.raw_logits(images))
+
+    @torch.no_grad()
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """(N, 3, H, W) RGB images in [-1, 1] -> (N, H, W) long labels."""
+        return self.logits(images).argmax(1)

@@ -1,0 +1,1 @@
+_base_ = ['./tiny_base.py']

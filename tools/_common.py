@@ -1,0 +1,54 @@
+"""Shared plumbing of the tools: import path, one-line errors."""
+import os.path as osp
+import sys
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+
+def run_main(main):
+    """Run ``main()``; bad input becomes one ``error: ...`` line and exit code 2."""
+    from mmlinsem.errors import MMLinsemError
+    try:
+        main()
+    except MMLinsemError as err:
+        print(f'error: {err}', file=sys.stderr)
+        sys.exit(2)
+    except FileNotFoundError as err:
+        print(f'error: file not found: {err.filename or err}', file=sys.stderr)
+        sys.exit(2)
+
+
+def load_config(path, cfg_options=None):
+    from mmengine.config import Config, DictAction  # noqa: F401
+    from mmlinsem.errors import MMLinsemError
+    if not osp.isfile(path):
+        raise MMLinsemError(f'config file not found: {path}')
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return cfg
+
+
+def check_amp():
+    import torch
+    from mmlinsem.errors import MMLinsemError
+    if not torch.cuda.is_available():
+        raise MMLinsemError('--amp needs a CUDA GPU (mmengine AmpOptimWrapper); none found')
+
+
+def adapt_launcher(cfg, launcher):
+    """Set the launcher; without a GPU, distributed jobs use gloo instead of nccl."""
+    import torch
+    cfg.launcher = launcher
+    if launcher != 'none' and not torch.cuda.is_available():
+        cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
+
+
+def build_runner(cfg):
+    from mmengine.registry import RUNNERS
+    from mmengine.runner import Runner
+    if 'runner_type' not in cfg:
+        return Runner.from_cfg(cfg)
+    return RUNNERS.build(cfg)

@@ -1,0 +1,60 @@
+"""Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [--out D] [--show-dir D]``."""
+import argparse
+import os
+import os.path as osp
+
+from _common import adapt_launcher, build_runner, load_config, run_main
+
+
+def parse_args():
+    from mmengine.config import DictAction
+    parser = argparse.ArgumentParser(description='Test (and evaluate) a model')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='the dir to save logs and results')
+    parser.add_argument('--out', help='dir to save per-class results (CSV) and metrics')
+    parser.add_argument('--show-dir', help='dir to save overlay pictures')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def main():
+    args = parse_args()
+    from mmlinsem.errors import MMLinsemError
+    if not osp.isfile(args.checkpoint) and '://' not in args.checkpoint:
+        raise MMLinsemError(f'checkpoint not found: {args.checkpoint}')
+    cfg = load_config(args.config, args.cfg_options)
+    adapt_launcher(cfg, args.launcher)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg.load_from = args.checkpoint
+    if args.out:
+        evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) \
+            else [cfg.test_evaluator]
+        for ev in evaluators:
+            ev['output_dir'] = args.out
+    if args.show_dir:
+        hooks = cfg.setdefault('default_hooks', {})
+        overlay = hooks.get('overlay') or dict(type='mmlinsem.OverlayHook')
+        hooks['overlay'] = dict(overlay, show_dir=args.show_dir)
+    runner = build_runner(cfg)
+    metrics = runner.test()
+    if args.out:
+        import json
+        os.makedirs(args.out, exist_ok=True)
+        with open(osp.join(args.out, 'metrics.json'), 'w') as f:
+            json.dump({k: float(v) if isinstance(v, (int, float)) else str(v)
+                       for k, v in metrics.items()}, f, indent=2)
+
+
+if __name__ == '__main__':
+    run_main(main)
