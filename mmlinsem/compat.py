@@ -15,11 +15,25 @@ upstream packages already behave.
    kernels for ``upfirdn2d`` / ``fused_bias_leakyrelu`` and mmagic's StyleGAN modules call
    them for CUDA tensors. We route those calls to mmcv's own PyTorch reference
    implementations (one warning, then it runs; slower but correct).
+4. Atomic checkpoint writes (see below).
+5. Two harmless third-party warnings printed on every run are silenced: diffusers 0.24's
+   ``_register_pytree_node`` FutureWarning at import and mmcv's per-call conv2d_gradfix
+   notice that it falls back to ``F.conv2d`` (which is the intended CPU/GPU path).
+6. Distributed runs on CPU: mmengine's pytorch launcher calls ``torch.cuda.set_device``
+   unconditionally, so ``torchrun`` + gloo fails on a machine without GPU. Without CUDA we
+   initialise the process group directly (nccl, which needs GPUs, becomes gloo).
 """
+import importlib
 import os.path as osp
 import warnings
 
 import numpy as np
+
+# -- 5. known-harmless warnings (before anything imports diffusers / mmcv.ops) ----------
+warnings.filterwarnings('ignore', message=r'.*_register_pytree_node.*deprecated',
+                        category=FutureWarning)
+warnings.filterwarnings('ignore', message=r'Since aten:cudnn_convolution_backward_weight',
+                        category=UserWarning)
 
 # -- 1. numpy alias ---------------------------------------------------------------------
 if not hasattr(np, 'bool8'):
@@ -72,7 +86,7 @@ class _RefUpFirDn2d:
 
     def apply(self, input, filter):  # noqa: A002 - mmcv's argument names
         _warn_once()
-        from mmcv.ops import upfirdn2d as mod
+        mod = importlib.import_module('mmcv.ops.upfirdn2d')
         return mod._upfirdn2d_ref(input, filter, **self.kwargs)
 
 
@@ -82,7 +96,7 @@ class _RefFusedBiasLeakyReLU:
     @staticmethod
     def apply(input, bias, negative_slope, scale):  # noqa: A002
         _warn_once()
-        from mmcv.ops import fused_bias_leakyrelu as mod
+        mod = importlib.import_module('mmcv.ops.fused_bias_leakyrelu')
         return mod.bias_leakyrelu_ref(input, bias, negative_slope, scale)
 
 
@@ -96,8 +110,9 @@ def install_stylegan_op_fallback(force: bool = False) -> bool:
     if mmcv_has_cuda_ops() and not force:
         return False
     try:
-        from mmcv.ops import fused_bias_leakyrelu as fbl
-        from mmcv.ops import upfirdn2d as ufd
+        # import the modules (``mmcv.ops.upfirdn2d`` as an attribute is the function)
+        fbl = importlib.import_module('mmcv.ops.fused_bias_leakyrelu')
+        ufd = importlib.import_module('mmcv.ops.upfirdn2d')
     except Exception:  # noqa: BLE001 - mmcv without ops: mmagic StyleGANs cannot import
         return False
     ufd._upfirdn2d_cuda = _RefUpFirDn2d
@@ -141,3 +156,20 @@ def _atomic_put_text(self, obj, filepath, encoding='utf-8'):
 
 LocalBackend.put = _atomic_put
 LocalBackend.put_text = _atomic_put_text
+
+
+# -- 6. distributed init without CUDA ---------------------------------------------------
+from mmengine.dist import utils as _dist_utils  # noqa: E402
+
+_init_dist_pytorch_orig = _dist_utils._init_dist_pytorch
+
+
+def _init_dist_pytorch(backend='nccl', init_backend='torch', **kwargs):
+    if torch.cuda.is_available() or init_backend != 'torch':
+        return _init_dist_pytorch_orig(backend, init_backend=init_backend, **kwargs)
+    import torch.distributed as torch_dist
+    torch_dist.init_process_group(backend='gloo' if backend == 'nccl' else backend,
+                                  **kwargs)
+
+
+_dist_utils._init_dist_pytorch = _init_dist_pytorch

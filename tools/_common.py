@@ -44,6 +44,12 @@ def adapt_launcher(cfg, launcher):
     cfg.launcher = launcher
     if launcher != 'none' and not torch.cuda.is_available():
         cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
+        # CPU modules: DDP must not get device_ids (mmengine passes [LOCAL_RANK]).
+        wrapper = cfg.get('model_wrapper_cfg') or dict(
+            type='MMDistributedDataParallel', broadcast_buffers=False,
+            find_unused_parameters=cfg.get('find_unused_parameters', False))
+        wrapper['device_ids'] = None
+        cfg.model_wrapper_cfg = wrapper
 
 
 def build_runner(cfg):

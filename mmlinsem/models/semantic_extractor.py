@@ -8,6 +8,7 @@ from mmseg.structures import SegDataSample
 
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.registry import MODELS
+from . import arch_state
 from .heads.multi_layer_head import upsample
 
 FROZEN = ('generator.', 'teacher.')
@@ -80,14 +81,15 @@ class SemanticExtractor(BaseModel):
         return cfg
 
     # ------------------------------------------------------------ checkpoints
-    def get_extra_state(self):
+    def arch(self) -> dict:
         return dict(layers=list(self.generator.layer_names), classes=list(self.classes),
                     head=type(_unwrap(self.head)).__name__)
 
+    def get_extra_state(self):
+        return arch_state.encode(self.arch())
+
     def set_extra_state(self, state):
-        if not isinstance(state, dict):
-            return
-        mine = self.get_extra_state()
+        mine, state = self.arch(), arch_state.decode(state)
         for key in ('head', 'layers', 'classes'):
             if key in state and state[key] != mine[key]:
                 raise MMLinsemError(f'checkpoint was trained with {key}={state[key]} but the '
@@ -207,9 +209,16 @@ def _item(values, i):
 
 
 def _drop_frozen_state(module, state_dict, prefix, local_metadata):
+    """Save only the head, with the keys of an unwrapped model (also under DDP)."""
+    wrapped = [f'{prefix}{name}.' for name, child in module.named_children()
+               if is_model_wrapper(child)]
     for key in list(state_dict):
         if any(key.startswith(prefix + p) for p in FROZEN):
             del state_dict[key]
+            continue
+        for head in wrapped:
+            if key.startswith(head + 'module.'):
+                state_dict[head + key[len(head) + len('module.'):]] = state_dict.pop(key)
 
 
 def _fill_frozen_state(module, state_dict, prefix, *args, **kwargs):

@@ -7,6 +7,7 @@ from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.models.losses import accuracy
 
 from mmlinsem.errors import MMLinsemError
+from .. import arch_state
 
 
 def upsample(x: torch.Tensor, size) -> torch.Tensor:
@@ -61,12 +62,10 @@ class MultiLayerHead(BaseDecodeHead):
                     num_classes=int(self.num_classes))
 
     def get_extra_state(self):
-        return self._arch()
+        return arch_state.encode(self._arch())
 
     def set_extra_state(self, state):
-        mine = self._arch()
-        if not isinstance(state, dict):
-            return
+        mine, state = self._arch(), arch_state.decode(state)
         for key in ('type', 'num_classes', 'in_channels'):
             if key in state and state[key] != mine[key]:
                 raise MMLinsemError(

@@ -1,0 +1,50 @@
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+import torch
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+import mmlinsem  # noqa: E402,F401  (registers modules, applies compat fixes)
+
+
+def stylegan2_cfg(out_size=16, style_channels=16, **extra):
+    """A tiny StyleGAN2 from mmagic's modules (random weights)."""
+    table = {4: 16, 8: 16, 16: 8, 32: 8, 64: 4}
+    channels = {r: c for r, c in table.items() if r <= out_size}
+    return dict(_scope_='mmagic', type='StyleGAN2LiteGenerator', out_size=out_size,
+                style_channels=style_channels, num_mlps=2, channels=channels, **extra)
+
+
+def tiny_teacher_cfg(classes=('background', 'a', 'b', 'c'), **extra):
+    return dict(
+        type='SegmentorTeacher', classes=list(classes),
+        segmentor=dict(
+            type='EncoderDecoder',
+            backbone=dict(type='UNet', in_channels=3, base_channels=4, num_stages=2,
+                          strides=(1, 1), enc_num_convs=(1, 1), dec_num_convs=(1, ),
+                          downsamples=(True, ), enc_dilations=(1, 1), dec_dilations=(1, ),
+                          norm_cfg=dict(type='BN'), upsample_cfg=dict(type='InterpConv')),
+            decode_head=dict(type='FCNHead', in_channels=4, in_index=1, channels=4,
+                             num_convs=1, concat_input=False, num_classes=len(classes),
+                             norm_cfg=dict(type='BN'), align_corners=False),
+            test_cfg=dict(mode='whole')),
+        **extra)
+
+
+def run_tool(*args, env=None, timeout=600):
+    """Run a repository tool with this interpreter; return the CompletedProcess."""
+    import os
+    full_env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS='1')
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True,
+                          env=full_env, timeout=timeout)
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    torch.manual_seed(0)

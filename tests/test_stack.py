@@ -1,0 +1,89 @@
+"""Issue 2: the pinned stack imports and the compatibility fixes work."""
+import numpy as np
+import torch
+from conftest import run_tool, stylegan2_cfg
+
+import mmlinsem
+from mmlinsem import compat
+from mmlinsem.registry import MODELS
+
+
+def test_imports_and_numpy_alias():
+    import mmagic.models  # noqa: F401
+    import mmseg.models  # noqa: F401
+    assert np.bool8 is np.bool_
+    assert mmlinsem.__version__
+
+
+def test_registry_scope_resolves_mmseg_names():
+    from mmengine.registry import DefaultScope
+    assert MODELS.scope == 'mmlinsem'
+    with DefaultScope.overwrite_default_scope('mmlinsem'):
+        loss = MODELS.build(dict(type='CrossEntropyLoss'))  # an mmseg name, no prefix
+    assert type(loss).__module__.startswith('mmseg')
+
+
+def test_stylegan2_via_mmlinsem_scope_forward_and_wplus_backward():
+    g = MODELS.build(dict(_scope_='mmagic', type='StyleGANv2Generator', out_size=32,
+                          style_channels=16, num_mlps=2))
+    g.eval()
+    wp = torch.randn(2, g.num_latents, 16, requires_grad=True)
+    img = g([wp], input_is_latent=True, randomize_noise=False)
+    assert img.shape == (2, 3, 32, 32)
+    img.square().mean().backward()
+    assert wp.grad is not None and wp.grad.abs().sum() > 0
+
+
+def test_local_checkpoint_with_mmengine_objects_loads(tmp_path):
+    from mmengine.logging import HistoryBuffer
+    from mmengine.runner.checkpoint import CheckpointLoader
+    path = tmp_path / 'ckpt.pth'
+    torch.save({'message_hub': HistoryBuffer([1.0, 2.0], [1, 1]), 'dtype': np.dtype('float32'),
+                'state_dict': {'w': torch.ones(2)}}, path)
+    ckpt = CheckpointLoader.load_checkpoint(str(path), map_location='cpu')
+    assert isinstance(ckpt['message_hub'], HistoryBuffer)
+
+
+def test_mmseg_init_model_with_local_checkpoint(tmp_path):
+    from mmengine.config import Config
+    from mmseg.apis import init_model
+    from conftest import tiny_teacher_cfg
+    seg = dict(tiny_teacher_cfg()['segmentor'], data_preprocessor=dict(
+        type='SegDataPreProcessor', mean=[0, 0, 0], std=[1, 1, 1]))
+    cfg = Config(dict(model=seg))
+    model = init_model(cfg, None, device='cpu')
+    torch.save({'state_dict': model.state_dict(), 'meta': {'dataset_meta': {
+        'classes': ['a', 'b', 'c', 'd'], 'palette': [[0, 0, 0]] * 4}}}, tmp_path / 'm.pth')
+    model2 = init_model(cfg, str(tmp_path / 'm.pth'), device='cpu')
+    assert model2.dataset_meta['classes'] == ['a', 'b', 'c', 'd']
+
+
+def test_stylegan_op_fallback_matches_reference():
+    import importlib
+    fbl = importlib.import_module('mmcv.ops.fused_bias_leakyrelu')
+    ufd = importlib.import_module('mmcv.ops.upfirdn2d')
+    assert compat.STYLEGAN_OP_FALLBACK == (not compat.mmcv_has_cuda_ops())
+    assert compat.install_stylegan_op_fallback(force=True)
+    x, k = torch.randn(1, 2, 8, 8), torch.ones(4, 4) / 16
+    ref = ufd._upfirdn2d_ref(x, k, up=2, padding=[1, 1, 1, 1])
+    out = ufd._upfirdn2d_cuda(up=2, padding=[1, 1, 1, 1]).apply(x, k)
+    assert torch.allclose(out, ref)
+    bias = torch.randn(2)
+    assert torch.allclose(fbl.FusedBiasLeakyReLUFunction.apply(x, bias, 0.2, 2**0.5),
+                          fbl.bias_leakyrelu_ref(x, bias, 0.2, 2**0.5))
+
+
+def test_atomic_checkpoint_write(tmp_path):
+    from mmengine.fileio.backends import LocalBackend
+    target = tmp_path / 'sub' / 'file.bin'
+    LocalBackend().put(b'abc', str(target))
+    assert target.read_bytes() == b'abc'
+    assert [p.name for p in target.parent.iterdir()] == ['file.bin']  # no temp left
+
+
+def test_tool_reports_missing_config_in_one_line():
+    res = run_tool('tools/train.py', 'configs/does_not_exist.py')
+    assert res.returncode == 2
+    lines = res.stderr.strip().splitlines()
+    assert lines[-1] == 'error: config file not found: configs/does_not_exist.py'
+    assert 'Traceback' not in res.stderr
