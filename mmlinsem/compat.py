@@ -22,6 +22,11 @@ upstream packages already behave.
 6. Distributed runs on CPU: mmengine's pytorch launcher calls ``torch.cuda.set_device``
    unconditionally, so ``torchrun`` + gloo fails on a machine without GPU. Without CUDA we
    initialise the process group directly (nccl, which needs GPUs, becomes gloo).
+7. ``albumentations``: ``mmagic.datasets.transforms`` imports it at module level (for two
+   rarely used Albu* transforms) although every mmagic data pipeline -- LoadImageFromFile,
+   PackInputs ... -- goes through that package. It pulls opencv-python (GUI) and
+   scikit-image, so it is not installed; a placeholder module lets mmagic import and fails
+   with a clear message only if an Albu transform is really used.
 """
 import importlib
 import os.path as osp
@@ -173,3 +178,23 @@ def _init_dist_pytorch(backend='nccl', init_backend='torch', **kwargs):
 
 
 _dist_utils._init_dist_pytorch = _init_dist_pytorch
+
+
+# -- 7. placeholder for the optional albumentations import of mmagic ----------------------
+import importlib.util  # noqa: E402
+import sys  # noqa: E402
+import types  # noqa: E402
+
+
+class _MissingAlbumentations(types.ModuleType):
+
+    def __getattr__(self, name):
+        if name.startswith('__'):
+            raise AttributeError(name)
+        raise ImportError(f'albumentations.{name} is unavailable: albumentations is not '
+                          'installed (pip install albumentations to use mmagic Albu* '
+                          'transforms)')
+
+
+if 'albumentations' not in sys.modules and importlib.util.find_spec('albumentations') is None:
+    sys.modules['albumentations'] = _MissingAlbumentations('albumentations')

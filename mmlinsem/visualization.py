@@ -34,6 +34,6 @@ def grid(rows: List[List[np.ndarray]], pad: int = 2, scale: int = 1) -> np.ndarr
 def save_rgb(path: str, image: np.ndarray) -> None:
     import os
     os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
-    tmp = path + '.tmp.png'
+    tmp = f'{path}.{os.getpid()}.tmp.png'
     cv2.imwrite(tmp, cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
     os.replace(tmp, path)

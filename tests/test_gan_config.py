@@ -1,6 +1,7 @@
 """The toy-face StyleGAN2 config trains through tools/train.py, resumes, and its EMA
 generator loads into FeatureGenerator (RGB output, 9 StyleGAN2 feature maps)."""
 import glob
+import os
 import os.path as osp
 
 import cv2
@@ -14,7 +15,6 @@ CONFIG = osp.join('configs', 'toyworld', 'stylegan2_lite_toyfaces.py')
 def _make_images(root, n=16, size=64):
     """Tiny RGB PNGs in mmseg layout: ``root/img_dir/train/*.png``."""
     out = osp.join(root, 'img_dir', 'train')
-    import os
     os.makedirs(out)
     rng = np.random.default_rng(0)
     for i in range(n):

@@ -9,6 +9,7 @@ from mmlinsem.registry import MODELS
 
 
 def test_imports_and_numpy_alias():
+    import mmagic.datasets.transforms  # noqa: F401  (imports albumentations)
     import mmagic.models  # noqa: F401
     import mmseg.models  # noqa: F401
     assert np.bool8 is np.bool_

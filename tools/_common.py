@@ -52,9 +52,18 @@ def adapt_launcher(cfg, launcher):
         cfg.model_wrapper_cfg = wrapper
 
 
+_BUILTIN_HOOKS = ('runtime_info', 'timer', 'sampler_seed', 'logger', 'param_scheduler',
+                  'checkpoint')
+
+
 def build_runner(cfg):
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
+    # ``default_hooks=dict(name=None)`` disables a hook; mmengine accepts that only for its
+    # built-in names, so drop the entry for any other (e.g. mmlinsem's sync_meta/overlay).
+    if isinstance(cfg.get('default_hooks'), dict):
+        cfg.default_hooks = {k: v for k, v in cfg.default_hooks.items()
+                             if v is not None or k in _BUILTIN_HOOKS}
     if 'runner_type' not in cfg:
         return Runner.from_cfg(cfg)
     return RUNNERS.build(cfg)

@@ -2,14 +2,22 @@
 # trained with mmagic's GAN machinery (StyleGAN2 model, lazy R1 + path-length
 # regularisation, generator EMA, MultiOptimWrapperConstructor), sized for a 2-core CPU.
 #
-# Train (background; ~2.5 h on 2 CPU cores):
-#   python tools/train.py configs/toyworld/stylegan2_lite_toyfaces.py \
+# Train (background, ~2.3-2.7 h; OMP_NUM_THREADS=1, see the timing note below):
+#   OMP_NUM_THREADS=1 python tools/train.py configs/toyworld/stylegan2_lite_toyfaces.py \
 #       --work-dir work_dirs/stylegan2_lite_toyfaces
-# Continue an interrupted / finished-early run from its latest checkpoint:
-#   python tools/train.py configs/toyworld/stylegan2_lite_toyfaces.py \
+# Continue an interrupted run (or a longer one: add --cfg-options train_cfg.max_iters=N)
+# from the latest checkpoint in the work dir:
+#   OMP_NUM_THREADS=1 python tools/train.py configs/toyworld/stylegan2_lite_toyfaces.py \
 #       --work-dir work_dirs/stylegan2_lite_toyfaces --resume
+# Other data: --cfg-options train_dataloader.dataset.data_root=DIR (images in DIR/img_dir/train;
+# overriding the `data_root` variable alone does not reach the dataloader).
 #
-# Measured: __S_PER_ITER__
+# Measured on the 2-core dev machine (batch 16, this config, 400 iterations) while an mmcv
+# compile job and other test runs competed for the CPU (load average 3.5-5):
+#   OMP_NUM_THREADS=1: 1.15-1.40 s/iter (about 1.05 s of CPU per iteration)
+#   2 torch threads (default): 6-11 s/iter -- OpenMP threads spin and thrash when the cores
+#   are oversubscribed; only on an otherwise idle machine may 2 threads be faster (untested).
+# max_iters = 7500 (120 kimg) -> about 2.3-2.7 h at those rates; checkpoints every 500 iters.
 #
 # Colour order: the data preprocessor converts the (BGR-loaded) real images to RGB before
 # the discriminator sees them, so the trained generator (and its EMA copy, the
@@ -105,7 +113,7 @@ optim_wrapper = dict(
                                       betas=(0., 0.99**d_reg_ratio))))
 
 # ------------------------------------------------------------------------- schedule
-max_iters = 8000
+max_iters = 7500
 ckpt_interval = 500
 train_cfg = dict(by_epoch=False, max_iters=max_iters)
 
@@ -114,13 +122,10 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=ckpt_interval,
                     max_keep_ckpts=3, save_optimizer=True, save_last=True))
-# Sample grid (64 samples, fixed z, EMA generator) every 2000 iterations; offline-safe.
+# Sample grid (64 samples, fixed z, EMA generator) every 750 iterations; offline-safe.
 custom_hooks = [
-    dict(type='VisualizationHook', interval=2000, fixed_input=True, n_samples=64,
+    dict(type='VisualizationHook', interval=750, fixed_input=True, n_samples=64,
          vis_kwargs_list=dict(type='GAN', name='fake_img')),
 ]
 
-env_cfg = dict(cudnn_benchmark=False,
-               mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-               dist_cfg=dict(backend='gloo'))
 randomness = dict(seed=2022, diff_rank_seed=True)

@@ -7,6 +7,9 @@
 #       --work-dir work_dirs/teacher_unet_toyfaces
 #
 # Target: >= 90% mIoU on val; budget <= 25 min on 2 CPU cores for the 4000 iterations.
+# Measured (loaded 2-core machine, 1 thread, 2000 train images, constant lr): val mIoU
+# 43 / 51 / 71 / 87 at 300 / 600 / 900 / 1200 iterations; ~0.47 CPU-s per iteration
+# (~0.25 s on 2 free cores: ~17 min for 4000 iterations + validation).
 _base_ = ['../_base_/default_runtime.py']
 # Import the dataset module explicitly so the config works whatever mmlinsem.datasets
 # exports; mmseg.evaluation registers IoUMetric (a child registry's lookup does not
@@ -63,7 +66,10 @@ model = dict(
         num_classes=num_classes,
         norm_cfg=norm_cfg,
         align_corners=False,
-        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
+        # Eyes, brows, mouth and nose are 0.6-1.3% of the pixels each: weighting them up
+        # makes them appear after a few hundred iterations instead of staying at 0 IoU.
+        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0,
+                         class_weight=[0.5, 1.0, 1.0, 3.0, 4.0, 3.0, 4.0, 1.0])),
     train_cfg=dict(),
     test_cfg=dict(mode='whole'))
 

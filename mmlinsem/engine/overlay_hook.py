@@ -3,6 +3,7 @@ import os.path as osp
 from typing import Optional
 
 import numpy as np
+from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 
 from mmlinsem.registry import HOOKS
@@ -40,7 +41,8 @@ class OverlayHook(Hook):
             self._rows.append((img, gt, pred))
 
     def _flush(self, runner, tag):
-        if not self._rows:
+        if not self._rows or not is_main_process():  # rank 0 draws its own shard
+            self._rows = []
             return
         meta = getattr(runner, '_mmlinsem_dataset_meta', None) or {}
         palette = meta.get('palette')

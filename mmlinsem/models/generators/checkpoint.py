@@ -5,6 +5,8 @@ from torch import nn
 from mmlinsem.errors import MMLinsemError
 
 # Preference order: EMA weights (mmagic >= 1.0 layout, then the legacy layout), then raw.
+# Buffers some checkpoints carry that the generator may not define.
+OPTIONAL_EXTRA = ('truncation_latent', 'w_avg')
 PREFIXES = ('generator_ema.module.', 'generator_ema.', 'generator.', '')
 
 
@@ -27,7 +29,7 @@ def select_generator_state(state_dict: dict, expected_keys) -> tuple:
     return best[0], best[1]
 
 
-def load_generator_weights(generator: nn.Module, checkpoint: str, logger=None) -> str:
+def load_generator_weights(generator: nn.Module, checkpoint: str) -> str:
     """Load ``checkpoint`` into ``generator`` strictly; return the prefix used."""
     try:
         ckpt = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
@@ -39,17 +41,20 @@ def load_generator_weights(generator: nn.Module, checkpoint: str, logger=None) -
     missing = [k for k in own if k not in sub]
     # noise buffers / cached latents are optional in older checkpoints
     missing = [k for k in missing if not k.startswith('injected_noise')]
-    unexpected = [k for k in sub if k not in own]
+    unexpected = [k for k in sub if k not in own and k not in OPTIONAL_EXTRA]
     bad_shape = [k for k in sub if k in own and sub[k].shape != own[k].shape]
-    if missing or bad_shape:
-        what = (f'{len(missing)} missing keys (e.g. {missing[:2]})' if missing else
-                f'shape mismatch at {bad_shape[0]}: checkpoint '
-                f'{tuple(sub[bad_shape[0]].shape)} vs model {tuple(own[bad_shape[0]].shape)}')
+    if missing or bad_shape or unexpected:
+        if missing:
+            what = f'{len(missing)} missing keys (e.g. {missing[:2]})'
+        elif bad_shape:
+            k = bad_shape[0]
+            what = (f'shape mismatch at {k}: checkpoint {tuple(sub[k].shape)} vs model '
+                    f'{tuple(own[k].shape)}')
+        else:
+            what = f'{len(unexpected)} extra keys (e.g. {unexpected[:2]})'
         raise MMLinsemError(
             f'generator checkpoint {checkpoint} (prefix "{prefix}") does not fit the '
             f'configured generator {type(generator).__name__}: {what}; check out_size / '
             'style_channels / channels in the config')
     generator.load_state_dict({k: v for k, v in sub.items() if k in own}, strict=False)
-    if logger is not None and unexpected:
-        logger.warning(f'ignored {len(unexpected)} unexpected generator keys')
     return prefix

@@ -16,7 +16,7 @@ def default_layer_names(generator: nn.Module):
     names = _class_names(generator)
     if 'StyleGAN2Generator' in names:
         return ['conv1'] + [f'convs.{i}' for i in range(len(generator.convs))]
-    if 'StyleGANv1Generator' in names:
+    if 'StyleGAN1Generator' in names or 'StyleGANv1Generator' in names:
         return [f'convs.{i}.adain2' for i in range(len(generator.convs))]
     if 'PGGANGenerator' in names:
         # conv_blocks[0] is the second conv at 4x4, then (up-conv, conv) per scale.

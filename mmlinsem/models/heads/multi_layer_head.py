@@ -74,6 +74,13 @@ class MultiLayerHead(BaseDecodeHead):
                     f'{mine[key]}; use the config the checkpoint was trained with')
 
     # ------------------------------------------------------------------ losses
+    def _transform_inputs(self, inputs):
+        need = max(self.in_index) + 1
+        if len(inputs) < need:
+            raise MMLinsemError(f'{type(self).__name__} expects {need} feature maps '
+                                f'(in_index={self.in_index}), got {len(inputs)}')
+        return super()._transform_inputs(inputs)
+
     def _check_inputs(self, xs):
         if len(xs) != len(self.in_channels):
             raise MMLinsemError(f'{type(self).__name__} expects {len(self.in_channels)} '

@@ -1,0 +1,2 @@
+_base_ = ['./tiny_base.py']
+model = dict(head=dict(_delete_=True, type='NSE1Head'))

@@ -1,0 +1,125 @@
+"""Issue 3: the feature-hook generator wrapper."""
+import pytest
+import torch
+from conftest import stylegan2_cfg
+
+from mmlinsem.errors import MMLinsemError
+from mmlinsem.models import FeatureGenerator
+
+
+@pytest.mark.parametrize('size,num', [(16, 5), (32, 7)])
+def test_stylegan2_hooks_count_and_shapes(size, num):
+    g = FeatureGenerator(stylegan2_cfg(size))
+    assert g.layer_names == ['conv1'] + [f'convs.{i}' for i in range(num - 1)]
+    img, feats = g(torch.randn(2, 16))
+    assert img.shape == (2, 3, size, size)
+    assert len(feats) == num
+    expect_res = [4] + [2**(3 + i // 2) for i in range(num - 1)]
+    assert [f.shape[-1] for f in feats] == expect_res
+    assert g.channels == [f.shape[1] for f in feats]
+
+
+def test_mmagic_stylegan2_default_channels_inferred():
+    g = FeatureGenerator(dict(_scope_='mmagic', type='StyleGANv2Generator', out_size=16,
+                              style_channels=8, num_mlps=1))
+    assert g.channels == [512] * 5 and g.num_latents == 6
+
+
+def test_styleganv1_and_pggan_per_block_layers():
+    g1 = FeatureGenerator(dict(_scope_='mmagic', type='StyleGANv1Generator', out_size=32,
+                               style_channels=16, num_mlps=2))
+    assert g1.layer_names == [f'convs.{i}.adain2' for i in range(4)]
+    assert [r[0] for r in g1.resolutions] == [4, 8, 16, 32]
+    g2 = FeatureGenerator(dict(_scope_='mmagic', type='PGGANGenerator', noise_size=16,
+                               out_scale=32, base_channels=256, max_channels=32))
+    assert g2.layer_names == ['conv_blocks.0', 'conv_blocks.2', 'conv_blocks.4',
+                              'conv_blocks.6']
+    assert [r[0] for r in g2.resolutions] == [4, 8, 16, 32]
+    img, feats = g2(torch.randn(2, 16))
+    assert img.shape == (2, 3, 32, 32) and len(feats) == 4
+    with pytest.raises(MMLinsemError, match='takes z only'):
+        g2(torch.randn(2, 16), space='w')
+
+
+def test_custom_layers_and_unknown_layer_message():
+    g = FeatureGenerator(stylegan2_cfg(16), layers=['convs.1', 'convs.3'])
+    assert g.channels == [16, 8]
+    with pytest.raises(MMLinsemError) as err:
+        FeatureGenerator(stylegan2_cfg(16), layers=['convs.1', 'conv_typo'])
+    msg = str(err.value)
+    assert "conv_typo" in msg and 'convs.3' in msg and '\n' not in msg
+
+
+def test_latent_spaces_agree_and_truncation():
+    g = FeatureGenerator(stylegan2_cfg(16), truncation=0.5, truncation_layers=3,
+                         mean_latent_samples=128)
+    z = torch.randn(2, 16)
+    w = g.z_to_w(z)
+    img_z, _ = g(z, space='z')
+    img_w, _ = g(w, space='w')
+    wp = g.to_wp(z, 'z', truncate=False)
+    img_wp, _ = g(wp, space='w+')
+    assert torch.allclose(img_z, img_w, atol=1e-5) and torch.allclose(img_z, img_wp, atol=1e-5)
+    mean = g.get_mean_latent()
+    tw = g.w_to_wp(w)
+    assert torch.allclose(tw[:, :3], mean + 0.5 * (w[:, None] - mean), atol=1e-6)
+    assert torch.allclose(tw[:, 3:], w[:, None].expand_as(tw[:, 3:]))
+    other = FeatureGenerator(stylegan2_cfg(16), truncation=0.5, mean_latent_samples=128)
+    other.load_state_dict(g.state_dict())
+    assert torch.allclose(other.get_mean_latent(), mean)  # fixed seed -> same centre
+    with pytest.raises(MMLinsemError, match='w\\+ latent must have 3 dims'):
+        g(w, space='w+')
+
+
+def test_noise_fixed_is_deterministic_and_random_uses_generator():
+    g = FeatureGenerator(stylegan2_cfg(16))
+    z = torch.randn(1, 16)
+    assert torch.equal(g(z)[0], g(z)[0])
+    gr = FeatureGenerator(stylegan2_cfg(16), noise='random')
+    gr.load_state_dict(g.state_dict())
+    for name, p in gr.named_parameters():
+        if 'noise_injector' in name:  # StyleGAN2 noise strengths start at 0
+            p.data.fill_(1.0)
+    a = gr(z, noise_generator=torch.Generator().manual_seed(1))[0]
+    b = gr(z, noise_generator=torch.Generator().manual_seed(1))[0]
+    c = gr(z, noise_generator=torch.Generator().manual_seed(2))[0]
+    assert torch.equal(a, b) and not torch.equal(a, c)
+
+
+def test_frozen_and_eval():
+    g = FeatureGenerator(stylegan2_cfg(16))
+    g.train()
+    assert not g.generator.training
+    assert not any(p.requires_grad for p in g.parameters())
+
+
+def test_bgr_output_flipped():
+    rgb = FeatureGenerator(stylegan2_cfg(16))
+    bgr = FeatureGenerator(stylegan2_cfg(16), output_order='bgr')
+    bgr.load_state_dict(rgb.state_dict())
+    z = torch.randn(1, 16)
+    assert torch.allclose(rgb(z)[0], bgr(z)[0].flip(1))
+
+
+@pytest.mark.parametrize('layout', ['generator_ema.module.', 'generator_ema.'])
+def test_checkpoint_layouts_prefer_ema(tmp_path, layout):
+    src = FeatureGenerator(stylegan2_cfg(16))
+    other = FeatureGenerator(stylegan2_cfg(16))
+    ema = {layout + k: v for k, v in src.generator.state_dict().items()}
+    raw = {'generator.' + k: v for k, v in other.generator.state_dict().items()}
+    path = tmp_path / 'gan.pth'
+    torch.save({'state_dict': {**raw, **ema}}, path)
+    g = FeatureGenerator(stylegan2_cfg(16), checkpoint=str(path))
+    z = torch.randn(1, 16)
+    assert torch.allclose(g(z)[0], src(z)[0])
+
+
+def test_checkpoint_mismatch_is_one_line(tmp_path):
+    big = FeatureGenerator(stylegan2_cfg(32))
+    torch.save({'state_dict': {'generator_ema.' + k: v for k, v in
+                               big.generator.state_dict().items()}}, tmp_path / 'g.pth')
+    with pytest.raises(MMLinsemError) as err:
+        FeatureGenerator(stylegan2_cfg(16), checkpoint=str(tmp_path / 'g.pth'))
+    assert 'does not fit' in str(err.value) and '\n' not in str(err.value)
+    with pytest.raises(MMLinsemError, match='not found'):
+        FeatureGenerator(stylegan2_cfg(16), checkpoint=str(tmp_path / 'missing.pth'))

@@ -1,0 +1,94 @@
+"""Issue 3: LSE / NSE-1 / NSE-2 decode heads."""
+import pytest
+import torch
+import torch.nn.functional as F
+from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
+
+from mmlinsem.errors import MMLinsemError
+from mmlinsem.models import LSEHead, NSE1Head, NSE2Head
+from mmlinsem.models.heads.multi_layer_head import upsample
+
+CH = [8, 8, 6, 6, 4]
+SIZES = [4, 8, 8, 16, 16]
+
+
+def feats(n=2):
+    return [torch.randn(n, c, s, s) for c, s in zip(CH, SIZES)]
+
+
+def test_lse_conv_before_upsample_equals_upsample_then_conv():
+    head = LSEHead(CH, 5)
+    with torch.no_grad():
+        head.layer_weights.layer_weight.copy_(torch.rand(len(CH)) * 3)
+    xs = feats()
+    out = head(xs)
+    w = F.softplus(head.layer_weights.layer_weight)
+    w = w / w.sum()
+    naive = sum(wi * conv(upsample(x, (16, 16)))
+                for wi, conv, x in zip(w, head.extractor, xs))
+    assert out.shape == (2, 5, 16, 16)
+    assert torch.allclose(out, naive, atol=1e-5)
+    assert all(conv.bias is None for conv in head.extractor)
+
+
+def test_plain_sum_has_no_layer_weight():
+    head = LSEHead(CH, 3, layer_weighting='none')
+    assert not any('layer_weight' in n for n, _ in head.named_parameters())
+    xs = feats(1)
+    ref = sum(upsample(c(x), (16, 16)) for c, x in zip(head.extractor, xs))
+    assert torch.allclose(head(xs), ref, atol=1e-5)
+
+
+@pytest.mark.parametrize('cls', [LSEHead, NSE1Head, NSE2Head])
+def test_every_parameter_gets_a_gradient(cls):
+    head = cls(CH, 5)
+    labels = torch.randint(0, 5, (2, 32, 32))
+    losses = head.loss_by_labels(head(feats()), labels)
+    sum(v for k, v in losses.items() if k.startswith('loss')).backward()
+    missing = [n for n, p in head.named_parameters() if p.grad is None]
+    assert not missing
+    assert 'acc_seg' in losses
+
+
+def test_nse1_structure():
+    head = NSE1Head([8], 4)
+    convs = [m for m in head.extractor[0] if isinstance(m, torch.nn.Conv2d)]
+    assert [c.out_channels for c in convs] == [6, 6, 4]  # m = (8 + 4) // 2
+    assert all(c.bias is not None for c in convs)
+
+
+def test_nse2_rejects_decreasing_resolution_and_aux():
+    head = NSE2Head([4, 4], 3)
+    with pytest.raises(MMLinsemError, match='non-decreasing'):
+        head([torch.randn(1, 4, 8, 8), torch.randn(1, 4, 4, 4)])
+    with pytest.raises(MMLinsemError, match='aux_loss_weight'):
+        NSE2Head([4], 3, aux_loss_weight=0.1)
+
+
+def test_aux_loss_per_layer_and_mmseg_loss_api():
+    head = LSEHead(CH, 5, aux_loss_weight=0.1)
+    samples = []
+    for _ in range(2):
+        ds = SegDataSample()
+        ds.gt_sem_seg = PixelData(data=torch.randint(0, 5, (1, 16, 16)))
+        samples.append(ds)
+    losses = head.loss(feats(), samples, None)
+    assert {f'loss_layer{i}' for i in range(len(CH))} <= set(losses)
+    pred = head.predict(feats(), [dict(img_shape=(32, 32))] * 2, None)
+    assert pred.shape == (2, 5, 32, 32)
+
+
+def test_input_validation_and_wrong_checkpoint_message():
+    head = LSEHead(CH, 5)
+    with pytest.raises(MMLinsemError, match='expects 5 feature maps'):
+        head(feats()[:3])
+    with pytest.raises(MMLinsemError, match='in_channels must be a non-empty list'):
+        LSEHead(8, 5)
+    nse = NSE1Head(CH, 5)
+    with pytest.raises(MMLinsemError) as err:
+        head.load_state_dict(nse.state_dict(), strict=False)
+    assert 'NSE1Head' in str(err.value) and '\n' not in str(err.value)
+    other = LSEHead(CH, 7)
+    with pytest.raises(MMLinsemError, match='num_classes'):
+        head.load_state_dict({'_extra_state': other.get_extra_state()}, strict=False)
