@@ -16,9 +16,10 @@ upstream packages already behave.
    them for CUDA tensors. We route those calls to mmcv's own PyTorch reference
    implementations (one warning, then it runs; slower but correct).
 4. Atomic checkpoint writes (see below).
-5. Two harmless third-party warnings printed on every run are silenced: diffusers 0.24's
-   ``_register_pytree_node`` FutureWarning at import and mmcv's per-call conv2d_gradfix
-   notice that it falls back to ``F.conv2d`` (which is the intended CPU/GPU path).
+5. Three harmless third-party warnings printed on every run are silenced: diffusers 0.24's
+   ``_register_pytree_node`` FutureWarning at import, mmengine's ``pkg_resources``
+   deprecation notice, and mmcv's per-call conv2d_gradfix notice that it falls back to
+   ``F.conv2d`` (which is the intended CPU/GPU path).
 6. Distributed runs on CPU: mmengine's pytorch launcher calls ``torch.cuda.set_device``
    unconditionally, so ``torchrun`` + gloo fails on a machine without GPU. Without CUDA we
    initialise the process group directly (nccl, which needs GPUs, becomes gloo).
@@ -39,6 +40,8 @@ warnings.filterwarnings('ignore', message=r'.*_register_pytree_node.*deprecated'
                         category=FutureWarning)
 warnings.filterwarnings('ignore', message=r'Since aten:cudnn_convolution_backward_weight',
                         category=UserWarning)
+# mmengine imports pkg_resources (setuptools < 81 is pinned for the mmcv build).
+warnings.filterwarnings('ignore', message=r'pkg_resources is deprecated', category=UserWarning)
 
 # -- 1. numpy alias ---------------------------------------------------------------------
 if not hasattr(np, 'bool8'):

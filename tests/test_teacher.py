@@ -85,12 +85,17 @@ def test_checkpoint_classes_and_mismatch(tmp_path):
                             .items() if k != 'type'} | dict(classes=['a', 'b']))
 
 
-def test_encoding_teacher_fails_in_one_line():
-    try:
-        import encoding  # noqa: F401
-        pytest.skip('torch-encoding importable here')
-    except Exception:  # noqa: BLE001
-        pass
+def test_encoding_teacher_runs_after_patch_and_fails_offline_in_one_line(tmp_path,
+                                                                        monkeypatch):
+    import encoding  # noqa: F401  (installed and patched by tools/setup_env.sh)
+    t = EncodingTeacher(model_name='DeepLab_ResNeSt50_ADE', pretrained=False,
+                        label_map=dict(type='SelectLabelMap', source_classes='ade20k',
+                                       preset='pggan_church'))
+    labels = t(torch.rand(1, 3, 32, 32) * 2 - 1)
+    assert labels.shape == (1, 32, 32) and int(labels.max()) < 7
+    assert not any(p.requires_grad for p in t.parameters())
+    monkeypatch.setenv('ENCODING_REPO', 'http://127.0.0.1:9/')
     with pytest.raises(MMLinsemError) as err:
-        EncodingTeacher()
-    assert 'torch-encoding' in str(err.value) and '\n' not in str(err.value)
+        EncodingTeacher(model_name='DeepLab_ResNeSt50_ADE', root=str(tmp_path))
+    assert 'could not get the pretrained weights' in str(err.value)
+    assert '\n' not in str(err.value)

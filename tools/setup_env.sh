@@ -82,6 +82,27 @@ fi
 log "installing cached mmcv wheel from $WHEEL_DIR"
 "${PIP[@]}" -q --no-deps --force-reinstall "$WHEEL_DIR"/mmcv-*.whl
 
+# ---- torch-encoding 1.2.1, patched narrowly for torch >= 2 ----
+log "torch-encoding (patched) + its CPU extension"
+"${PIP[@]}" -q --no-deps --force-reinstall -r requirements/encoding.txt
+ENC="$("$VENV/bin/python" -c 'import importlib.util, os; print(os.path.dirname(importlib.util.find_spec("encoding").origin))')"
+# 1. AT_DISPATCH_*(x.type(), ...) was removed in torch 2.x: dispatch on x.scalar_type().
+sed -i -E 's/(AT_DISPATCH_[A-Z_]+\([A-Za-z_]+)\.type\(\)/\1.scalar_type()/' \
+    "$ENC/lib/cpu/roi_align_cpu.cpp" "$ENC/lib/cpu/rectify_cpu.cpp"
+# 2. Its CUDA sources include THC headers that torch 2.x no longer ships: build them only on
+#    request (ENCODING_BUILD_GPU=1). The DeepLab-ResNeSt teacher needs no custom op.
+sed -i 's/^if torch.cuda.is_available():$/if torch.cuda.is_available() and os.environ.get("ENCODING_BUILD_GPU") == "1":/' \
+    "$ENC/lib/__init__.py"
+# 3. Segmentation models always fetch ImageNet backbone weights (pretrained=True hard-coded);
+#    a full pretrained model overwrites them anyway, so build the backbone without them.
+sed -i 's/get_backbone(backbone, pretrained=True,/get_backbone(backbone, pretrained=False,/' \
+    "$ENC/models/sseg/base.py"
+grep -q 'scalar_type()' "$ENC/lib/cpu/rectify_cpu.cpp" && grep -q ENCODING_BUILD_GPU "$ENC/lib/__init__.py" \
+    && grep -q 'get_backbone(backbone, pretrained=False,' "$ENC/models/sseg/base.py" \
+    || { echo "setup_env: torch-encoding patch did not apply" >&2; exit 1; }
+# torch-encoding JIT-compiles its CPU ops at first import (~2 min): do it now, once.
+MAX_JOBS="${MAX_JOBS:-$(nproc)}" "$VENV/bin/python" -c "import encoding" >/dev/null
+
 log "mmlinsem (editable)"
 "${PIP[@]}" -q --no-deps -e .
 

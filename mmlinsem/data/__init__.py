@@ -24,3 +24,17 @@ def selected_ade20k_classes(name: str):
 def celebamask_hq():
     with open(osp.join(DATA_DIR, 'celebamask_hq.json')) as f:
         return json.load(f)
+
+
+def named_classes(name: str):
+    """Class lists that configs may name instead of listing: 'ade20k', 'celebamask_hq_19',
+    'celebamask_hq_15'."""
+    if name == 'ade20k':
+        return ade20k_classes()
+    if name == 'celebamask_hq_19':
+        return celebamask_hq()['classes19']
+    if name == 'celebamask_hq_15':
+        return celebamask_hq()['classes15']
+    from mmlinsem.errors import MMLinsemError
+    raise MMLinsemError(f"unknown class list {name!r}; expected 'ade20k', "
+                        "'celebamask_hq_19' or 'celebamask_hq_15' (or a list of names)")

@@ -11,10 +11,9 @@ from mmlinsem.registry import MODELS
 from .label_maps import build_label_map
 
 WHY_UNAVAILABLE = (
-    'torch-encoding 1.2.1 (the only release) JIT-compiles C++ at import and that build fails '
-    'on torch >= 2.x ("cannot convert at::DeprecatedTypeProperties to c10::ScalarType" in '
-    'roi_align_cpu.cpp / rectify_cpu.cpp); use SegmentorTeacher with the mmseg ADE20K '
-    'ResNeSt DeepLabV3 checkpoint instead (configs/_base_/teachers/)')
+    'torch-encoding 1.2.1 must be installed and patched for torch >= 2 by '
+    'tools/setup_env.sh (its C++ ops fail to compile otherwise); or use SegmentorTeacher '
+    'with the mmseg ADE20K ResNeSt DeepLabV3 checkpoint (configs/_base_/teachers/)')
 
 
 @MODELS.register_module()
@@ -23,18 +22,44 @@ class EncodingTeacher(nn.Module):
 
     Input normalisation follows the original: ImageNet mean/std on [0, 1] images at the
     native resolution; logits are mapped like ``SegmentorTeacher``.
+
+    Args:
+        model_name (str): a pytorch-encoding model name.
+        pretrained (bool): fetch the published weights into ``root`` (the file
+            ``deeplab_resnest200_ade-7b9e7d3e.pth`` can also be put there by hand).
+        checkpoint (str, optional): load a state dict from this path / URL instead.
+        root (str): pytorch-encoding's model store folder.
     """
 
-    def __init__(self, model_name: str = 'DeepLab_ResNeSt200_ADE',
+    def __init__(self, model_name: str = 'DeepLab_ResNeSt200_ADE', pretrained: bool = True,
+                 checkpoint: Optional[str] = None, root: str = '~/.encoding/models',
                  label_map: Optional[dict] = None,
                  classes: Optional[Sequence[str]] = None):
         super().__init__()
         try:
-            import encoding  # noqa: F401
+            import encoding
         except Exception as err:  # noqa: BLE001 - any import/compile failure
             raise MMLinsemError(f'EncodingTeacher unavailable: {WHY_UNAVAILABLE} '
                                 f'(import error: {type(err).__name__})') from None
-        net = encoding.models.get_model(model_name, pretrained=True)
+        fetch = pretrained and checkpoint is None
+        try:
+            net = encoding.models.get_model(model_name, pretrained=fetch, root=root)
+        except KeyError:
+            raise MMLinsemError(f'unknown pytorch-encoding model {model_name!r}') from None
+        except Exception as err:  # noqa: BLE001 - download / file errors
+            raise MMLinsemError(
+                f'could not get the pretrained weights of {model_name} into {root} '
+                f'({type(err).__name__}: {str(err).splitlines()[0][:120]}); put the .pth '
+                'file there by hand or pass checkpoint=PATH') from None
+        if checkpoint:
+            from mmengine.runner.checkpoint import CheckpointLoader
+            state = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
+            state = state.get('state_dict', state)
+            try:
+                net.load_state_dict(state, strict=True)
+            except RuntimeError as err:
+                raise MMLinsemError(f'{checkpoint} does not fit {model_name}: '
+                                    f'{str(err).splitlines()[1].strip()}') from None
         net.aux = False
         self.net = net.eval().requires_grad_(False)
         source = list(classes or ade20k_classes())

@@ -4,7 +4,7 @@ from typing import List, Optional, Sequence, Union
 import torch
 from torch import nn
 
-from mmlinsem.data import ade20k_classes, celebamask_hq, selected_ade20k_classes
+from mmlinsem.data import celebamask_hq, named_classes, selected_ade20k_classes
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.registry import TASK_UTILS
 
@@ -104,7 +104,7 @@ def build_label_map(cfg: Union[dict, None], source_classes: Sequence[str]) -> nn
     if cfg is None:
         return IdentityLabelMap(source_classes)
     cfg = dict(cfg)
-    if cfg.get('source_classes') == 'ade20k':
-        cfg['source_classes'] = ade20k_classes()
+    if isinstance(cfg.get('source_classes'), str):
+        cfg['source_classes'] = named_classes(cfg['source_classes'])
     cfg.setdefault('source_classes', list(source_classes))
     return TASK_UTILS.build(cfg)

@@ -9,6 +9,7 @@ from mmengine.registry import DefaultScope
 from mmengine.runner.checkpoint import load_checkpoint
 from torch import nn
 
+from mmlinsem.data import named_classes
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.registry import MODELS
 from .label_maps import build_label_map
@@ -46,20 +47,22 @@ class SegmentorTeacher(nn.Module):
         segmentor (dict | str): mmseg model config, or a config file / ``mmseg::`` name
             whose ``model`` is used. Built in the ``mmseg`` scope.
         checkpoint (str, optional): path or URL of its weights.
-        classes (list[str], optional): the teacher's class names (default: the
-            checkpoint's ``dataset_meta`` if any, else ``class0..``).
+        classes (list[str] | str, optional): the teacher's class names, or a named list
+            ('ade20k', 'celebamask_hq_19'); default: the checkpoint's ``dataset_meta`` if
+            any, else ``class0..``.
         label_map (dict, optional): ``SelectLabelMap`` / ``MergeLabelMap`` config.
         mean, std: the teacher's normalisation, in 0..255 RGB (default: its
             ``data_preprocessor``'s, else ImageNet's).
         input_size (int | tuple, optional): resize generator images to this size
-            (bilinear, ``align_corners=True``) before labelling; labels come back at the
-            image size.
+            (bilinear, ``align_corners=True``) before labelling.
+        output_size (int | tuple, optional): size of the returned labels (default: the
+            image size). The paper labels and evaluates faces at 512 px.
     """
 
     def __init__(self, segmentor: Union[dict, str], checkpoint: Optional[str] = None,
                  classes: Optional[Sequence[str]] = None, label_map: Optional[dict] = None,
                  mean: Optional[Sequence[float]] = None, std: Optional[Sequence[float]] = None,
-                 input_size=None):
+                 input_size=None, output_size=None):
         super().__init__()
         cfg = _segmentor_cfg(segmentor)
         pre = cfg.pop('data_preprocessor', None) or {}
@@ -86,6 +89,8 @@ class SegmentorTeacher(nn.Module):
         self.segmentor.requires_grad_(False)
         self.segmentor.eval()
         n = self.segmentor.decode_head.out_channels
+        if isinstance(classes, str):
+            classes = named_classes(classes)
         source = list(classes or meta.get('classes') or [f'class{i}' for i in range(n)])
         if len(source) != n:
             raise MMLinsemError(f'teacher has {n} output classes but {len(source)} class '
@@ -94,6 +99,7 @@ class SegmentorTeacher(nn.Module):
         self.label_map = build_label_map(label_map, source)
         self.classes = list(self.label_map.classes)
         self.input_size = _size2(input_size)
+        self.output_size = _size2(output_size)
         self.register_buffer('mean', torch.tensor(mean, dtype=torch.float).view(1, 3, 1, 1),
                              persistent=False)
         self.register_buffer('std', torch.tensor(std, dtype=torch.float).view(1, 3, 1, 1),
@@ -108,8 +114,8 @@ class SegmentorTeacher(nn.Module):
         return self
 
     def raw_logits(self, images: torch.Tensor) -> torch.Tensor:
-        """Teacher logits over its own classes at the image size (differentiable)."""
-        size = tuple(images.shape[-2:])
+        """Teacher logits over its own classes at the output size (differentiable)."""
+        size = self.output_size or tuple(images.shape[-2:])
         x = ((images.float() + 1) * 127.5 - self.mean) / self.std
         if self.input_size is not None and self.input_size != size:
             x = F.interpolate(x, self.input_size, mode='bilinear', align_corners=True)

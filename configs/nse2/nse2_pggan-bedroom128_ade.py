@@ -1,0 +1,3 @@
+# NSE-2 on PGGAN LSUN bedroom 128, ADE20K teacher (14 classes); same data, teacher and schedule as the LSE job.
+_base_ = ['../lse/lse_pggan-bedroom128_ade.py']
+model = dict(head=dict(_delete_=True, type='NSE2Head'))

@@ -1,0 +1,3 @@
+# NSE-2 on StyleGAN2 LSUN bedroom 256, ADE20K teacher (17 classes); same data, teacher and schedule as the LSE job.
+_base_ = ['../lse/lse_stylegan2-bedroom256_ade.py']
+model = dict(head=dict(_delete_=True, type='NSE2Head'))
