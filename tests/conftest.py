@@ -21,19 +21,14 @@ def stylegan2_cfg(out_size=16, style_channels=16, **extra):
 
 
 def tiny_teacher_cfg(classes=('background', 'a', 'b', 'c'), **extra):
-    return dict(
-        type='SegmentorTeacher', classes=list(classes),
-        segmentor=dict(
-            type='EncoderDecoder',
-            backbone=dict(type='UNet', in_channels=3, base_channels=4, num_stages=2,
-                          strides=(1, 1), enc_num_convs=(1, 1), dec_num_convs=(1, ),
-                          downsamples=(True, ), enc_dilations=(1, 1), dec_dilations=(1, ),
-                          norm_cfg=dict(type='BN'), upsample_cfg=dict(type='InterpConv')),
-            decode_head=dict(type='FCNHead', in_channels=4, in_index=1, channels=4,
-                             num_convs=1, concat_input=False, num_classes=len(classes),
-                             norm_cfg=dict(type='BN'), align_corners=False),
-            test_cfg=dict(mode='whole')),
-        **extra)
+    """The random tiny mmseg UNet teacher of tests/configs/tiny_base.py."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(ROOT, 'tests', 'configs', 'tiny_base.py'))
+    teacher = cfg.model.teacher.to_dict()
+    teacher['classes'] = list(classes)
+    teacher['segmentor']['decode_head']['num_classes'] = len(classes)
+    teacher.update(extra)
+    return teacher
 
 
 def run_tool(*args, env=None, timeout=600):

@@ -67,3 +67,30 @@ def build_runner(cfg):
     if 'runner_type' not in cfg:
         return Runner.from_cfg(cfg)
     return RUNNERS.build(cfg)
+
+
+def parse_common(parser):
+    """Add the flags shared by train/test, parse, and export LOCAL_RANK."""
+    import os
+    from mmengine.config import DictAction
+    parser.add_argument('--work-dir', help='the dir to save logs, models and results')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, e.g. train_cfg.max_iters=100')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def config_from_args(args):
+    """Load the config with --cfg-options, the launcher and the work dir applied."""
+    cfg = load_config(args.config, args.cfg_options)
+    adapt_launcher(cfg, args.launcher)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    return cfg

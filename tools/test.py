@@ -3,26 +3,16 @@ import argparse
 import os
 import os.path as osp
 
-from _common import adapt_launcher, build_runner, load_config, run_main
+from _common import build_runner, config_from_args, parse_common, run_main
 
 
 def parse_args():
-    from mmengine.config import DictAction
     parser = argparse.ArgumentParser(description='Test (and evaluate) a model')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--work-dir', help='the dir to save logs and results')
     parser.add_argument('--out', help='dir to save per-class results (CSV) and metrics')
     parser.add_argument('--show-dir', help='dir to save overlay pictures')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    return parse_common(parser)
 
 
 def main():
@@ -30,12 +20,7 @@ def main():
     from mmlinsem.errors import MMLinsemError
     if not osp.isfile(args.checkpoint) and '://' not in args.checkpoint:
         raise MMLinsemError(f'checkpoint not found: {args.checkpoint}')
-    cfg = load_config(args.config, args.cfg_options)
-    adapt_launcher(cfg, args.launcher)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg = config_from_args(args)
     cfg.load_from = args.checkpoint
     if args.out:
         evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) \
