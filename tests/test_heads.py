@@ -6,7 +6,7 @@ from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
 from mmlinsem.errors import MMLinsemError
-from mmlinsem.models import LSEHead, NSE1Head, NSE2Head
+from mmlinsem.models import LinearMLPHead, LSEHead, NSE1Head, NSE2Head
 from mmlinsem.models.heads.multi_layer_head import upsample
 
 CH = [8, 8, 6, 6, 4]
@@ -40,7 +40,7 @@ def test_plain_sum_has_no_layer_weight():
     assert torch.allclose(head(xs), ref, atol=1e-5)
 
 
-@pytest.mark.parametrize('cls', [LSEHead, NSE1Head, NSE2Head])
+@pytest.mark.parametrize('cls', [LSEHead, NSE1Head, NSE2Head, LinearMLPHead])
 def test_every_parameter_gets_a_gradient(cls):
     head = cls(CH, 5)
     labels = torch.randint(0, 5, (2, 32, 32))
@@ -92,3 +92,27 @@ def test_input_validation_and_wrong_checkpoint_message():
     other = LSEHead(CH, 7)
     with pytest.raises(MMLinsemError, match='num_classes'):
         head.load_state_dict({'_extra_state': other.get_extra_state()}, strict=False)
+
+
+def _naive_datasetgan(head, xs):
+    """Upsample + concatenate every layer, then the same MLP per pixel (the naive model)."""
+    size = (16, 16)
+    full = torch.cat([upsample(x, size) for x in xs], 1)
+    weight = torch.cat([p.weight for p in head.projections], 1)
+    first = F.conv2d(full, weight, head.bias)
+    return head.mlp(first)
+
+
+@pytest.mark.parametrize('train', [False, True])
+def test_linear_mlp_head_equals_naive_datasetgan_mlp(train):
+
+    head = LinearMLPHead(CH, 5, hidden=(12, 6))
+    head.train(train)
+    if not train:
+        for m in head.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_mean.uniform_(-1, 1)
+                m.running_var.uniform_(0.5, 2)
+    xs = feats()
+    with torch.no_grad():
+        assert torch.allclose(head(xs), _naive_datasetgan(head, xs), atol=1e-5)

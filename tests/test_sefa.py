@@ -1,0 +1,50 @@
+"""Issue 5 (SeFa part): closed-form directions, edits and the tool."""
+import os
+
+import pytest
+import torch
+from conftest import run_tool, stylegan2_cfg
+
+from mmlinsem.apis import edit_wplus, sefa_directions, style_projections
+from mmlinsem.apis.sefa import linear_map
+from mmlinsem.errors import MMLinsemError
+from mmlinsem.models import FeatureGenerator
+
+
+def test_linear_map_matches_module():
+    g = FeatureGenerator(stylegan2_cfg(16)).generator
+    mod = style_projections(g)[2]
+    a = linear_map(mod, 16)
+    w = torch.randn(3, 16)
+    with torch.no_grad():
+        assert torch.allclose(mod(w) - mod(torch.zeros(1, 16)), w @ a.t(), atol=1e-5)
+
+
+def test_directions_are_top_eigenvectors():
+    g = FeatureGenerator(stylegan2_cfg(16)).generator
+    dirs, vals, used = sefa_directions(g, [1, 2], 4)
+    assert used == [1, 2] and dirs.shape == (4, 16)
+    assert torch.allclose(dirs @ dirs.t(), torch.eye(4), atol=1e-5)
+    assert (vals[:-1] >= vals[1:]).all()
+    w = torch.cat([linear_map(style_projections(g)[i], 16) for i in used])
+    w = w / w.norm(dim=1, keepdim=True)
+    best = (w @ dirs[0]).square().sum()
+    rand = torch.nn.functional.normalize(torch.randn(100, 16), dim=1)
+    assert best >= (rand @ w.t()).square().sum(1).max() - 1e-4
+    assert torch.allclose(best, vals[0], rtol=1e-4)
+    with pytest.raises(MMLinsemError, match='out of range'):
+        sefa_directions(g, [99])
+
+
+def test_edit_only_touches_chosen_layers():
+    wp = torch.zeros(1, 6, 16)
+    out = edit_wplus(wp, torch.ones(16), 2.0, [1, 3])
+    assert out[0, 1].eq(2).all() and out[0, 3].eq(2).all() and out[0, 0].eq(0).all()
+
+
+def test_sefa_tool_writes_grids(tmp_path):
+    res = run_tool('tools/sefa.py', 'tests/configs/tiny_lse.py', '--num-directions', '2',
+                   '--strengths=-2,0,2', '--num-samples', '2', '--out', str(tmp_path))
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert {'sefa_sample0.png', 'sefa_sample1.png', 'directions.pt',
+            'eigenvalues.json'} <= set(os.listdir(tmp_path))
