@@ -37,3 +37,14 @@ VISUALIZERS = _child(_seg.VISUALIZERS)
 VISBACKENDS = _child(_seg.VISBACKENDS)
 LOG_PROCESSORS = _child(_seg.LOG_PROCESSORS)
 INFERENCERS = _child(_seg.INFERENCERS, 'apis')
+
+
+def build_in_scope(registry: Registry, cfg: dict, **kwargs):
+    """Build ``cfg`` with ``registry`` in the ``mmlinsem`` scope unless it names another.
+
+    ``Registry.build`` otherwise resolves names in whatever default scope is current
+    (e.g. 'mmseg' after ``mmseg.apis.init_model``), where mmlinsem types do not exist.
+    """
+    cfg = dict(cfg)
+    cfg.setdefault('_scope_', 'mmlinsem')
+    return registry.build(cfg, **kwargs)

@@ -41,5 +41,10 @@ def run_tool(*args, env=None, timeout=600):
 
 
 @pytest.fixture(autouse=True)
-def _seed():
+def _seed_and_scope():
+    """Each test starts seeded, in the mmlinsem scope (as under a runner), whatever
+    scope an earlier test left current (mmseg's init_model sets 'mmseg' globally)."""
+    from mmengine.registry import DefaultScope
     torch.manual_seed(0)
+    with DefaultScope.overwrite_default_scope('mmlinsem'):
+        yield

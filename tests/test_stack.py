@@ -88,3 +88,13 @@ def test_tool_reports_missing_config_in_one_line():
     lines = res.stderr.strip().splitlines()
     assert lines[-1] == 'error: config file not found: configs/does_not_exist.py'
     assert 'Traceback' not in res.stderr
+
+
+def test_internal_builds_do_not_depend_on_the_current_default_scope():
+    from conftest import stylegan2_cfg, tiny_teacher_cfg
+    from mmengine.registry import DefaultScope
+    with DefaultScope.overwrite_default_scope('mmseg'):  # e.g. after mmseg's init_model
+        from mmlinsem.models import SemanticExtractor
+        model = SemanticExtractor(generator=dict(generator=stylegan2_cfg(16)),
+                                  teacher=tiny_teacher_cfg(), head=dict(type='LSEHead'))
+    assert model.teacher.num_classes == 4

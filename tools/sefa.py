@@ -37,7 +37,7 @@ def main():
     from mmlinsem.datasets import latent_for
     from mmlinsem.errors import MMLinsemError
     from mmlinsem.models.semantic_extractor import img_to_uint8
-    from mmlinsem.registry import MODELS
+    from mmlinsem.registry import MODELS, build_in_scope
     from mmlinsem.visualization import grid, save_rgb
     cfg = load_config(args.config, args.cfg_options)
     gen_cfg = dict(cfg.model.generator)
@@ -50,7 +50,7 @@ def main():
     except ValueError:
         raise MMLinsemError('--strengths and --layers take comma-separated numbers, e.g. '
                             f'-3,0,3 and 0,1,2; got {args.strengths!r} and {args.layers!r}')
-    g = MODELS.build(gen_cfg)
+    g = build_in_scope(MODELS, gen_cfg)
     dirs, eigvals, used = sefa_directions(g.generator, layers, args.num_directions)
     os.makedirs(args.out, exist_ok=True)
     torch.save(dict(directions=dirs, eigenvalues=eigvals, layers=used),

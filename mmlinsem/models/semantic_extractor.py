@@ -7,7 +7,7 @@ from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
 from mmlinsem.errors import MMLinsemError
-from mmlinsem.registry import MODELS
+from mmlinsem.registry import MODELS, build_in_scope
 from . import arch_state
 from .heads.multi_layer_head import upsample
 
@@ -45,12 +45,13 @@ class SemanticExtractor(BaseModel):
                  classes: Optional[Sequence[str]] = None,
                  data_preprocessor: Optional[dict] = None, init_cfg=None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        self.generator = MODELS.build(dict(dict(type='FeatureGenerator'), **generator))
-        self.teacher = MODELS.build(teacher) if teacher is not None else None
+        self.generator = build_in_scope(MODELS, dict(dict(type='FeatureGenerator'),
+                                                     **generator))
+        self.teacher = build_in_scope(MODELS, teacher) if teacher is not None else None
         self.latent_space = latent_space
         self.micro_batch = int(micro_batch)
         self.keep_images = keep_images
-        self.head = MODELS.build(self._head_cfg(head))
+        self.head = build_in_scope(MODELS, self._head_cfg(head))
         n = _unwrap(self.head).num_classes
         if classes is None:
             classes = self.teacher.classes if self.teacher is not None else \

@@ -6,7 +6,7 @@ from torch import nn
 
 from mmlinsem.data import celebamask_hq, named_classes, selected_ade20k_classes
 from mmlinsem.errors import MMLinsemError
-from mmlinsem.registry import TASK_UTILS
+from mmlinsem.registry import TASK_UTILS, build_in_scope
 
 
 def _indices_of(names: Sequence[str], source: Sequence[str], what: str) -> List[int]:
@@ -107,4 +107,4 @@ def build_label_map(cfg: Union[dict, None], source_classes: Sequence[str]) -> nn
     if isinstance(cfg.get('source_classes'), str):
         cfg['source_classes'] = named_classes(cfg['source_classes'])
     cfg.setdefault('source_classes', list(source_classes))
-    return TASK_UTILS.build(cfg)
+    return build_in_scope(TASK_UTILS, cfg)
