@@ -1,0 +1,3 @@
+# NSE-1 on StyleGAN CelebA-HQ 1024, face parser (15 classes); same data, teacher and schedule as the LSE job.
+_base_ = ['../lse/lse_stylegan-celebahq1024_face.py']
+model = dict(head=dict(_delete_=True, type='NSE1Head'))

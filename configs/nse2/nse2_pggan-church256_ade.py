@@ -1,0 +1,3 @@
+# NSE-2 on PGGAN LSUN church 256, ADE20K teacher (7 classes); same data, teacher and schedule as the LSE job.
+_base_ = ['../lse/lse_pggan-church256_ade.py']
+model = dict(head=dict(_delete_=True, type='NSE2Head'))
