@@ -1,4 +1,5 @@
+from .closed_form_hook import ClosedFormLSEHook
 from .overlay_hook import OverlayHook
 from .sync_meta_hook import SyncMetaHook
 
-__all__ = ['OverlayHook', 'SyncMetaHook']
+__all__ = ['OverlayHook', 'SyncMetaHook', 'ClosedFormLSEHook']

@@ -1,0 +1,99 @@
+"""Closed-form LSE: ridge regression of one-hot labels on sampled pixels' features.
+
+Because the LSE is linear in the (upsampled) features, it can be fitted without SGD:
+stream generated images, sample pixels, read each layer's feature at those pixels exactly
+as bilinear ``align_corners=True`` upsampling would (``grid_sample``), and accumulate
+``X^T X`` and ``X^T Y`` (Y one-hot). ``W = (X^T X + lambda I)^-1 X^T Y`` is then split into
+the per-layer 1x1 convs of an ``LSEHead``. Memory is O(D^2) for D feature channels, never a
+full-resolution feature tensor.
+"""
+from typing import Callable, List, Optional
+
+import torch
+import torch.nn.functional as F
+from mmengine.dist import all_reduce, get_rank, get_world_size
+from mmengine.logging import print_log
+
+from mmlinsem.datasets.latent_seed_dataset import latent_for
+from mmlinsem.errors import MMLinsemError
+
+
+def sample_features(feats: List[torch.Tensor], rows: torch.Tensor, cols: torch.Tensor,
+                    size) -> torch.Tensor:
+    """Features of pixels (rows, cols) of an image of ``size``, as the LSE sees them.
+
+    Args:
+        feats: per-layer (N, C_l, h_l, w_l) maps.
+        rows, cols: (N, P) integer pixel coordinates at ``size``.
+    Returns:
+        (N, P, sum C_l): bilinear, align_corners=True values, identical to upsampling the
+        map to ``size`` and reading those pixels.
+    """
+    h, w = size
+    gy = rows.float() * (2.0 / max(h - 1, 1)) - 1
+    gx = cols.float() * (2.0 / max(w - 1, 1)) - 1
+    grid = torch.stack([gx, gy], -1).unsqueeze(1).to(feats[0])  # (N, 1, P, 2)
+    out = [F.grid_sample(f, grid, mode='bilinear', align_corners=True)[:, :, 0]
+           for f in feats]  # (N, C_l, P)
+    return torch.cat(out, 1).transpose(1, 2)
+
+
+@torch.no_grad()
+def fit_lse_closed_form(model, num_images: int = 256, pixels_per_image: int = 1024,
+                        batch_size: int = 8, ridge: float = 1e-3, seed: int = 12345,
+                        label_fn: Optional[Callable] = None, log_interval: int = 0):
+    """Fit ``model.head`` (an ``LSEHead``) in closed form; returns the accumulated stats.
+
+    Args:
+        model: a ``SemanticExtractor`` whose head is an ``LSEHead``.
+        num_images: generated images used (split over DDP ranks; stats all-reduced).
+        pixels_per_image: pixels sampled uniformly per image.
+        ridge: lambda relative to the mean diagonal of ``X^T X``.
+        seed: latents are ``latent_for(seed, i)`` -- a pure function of (seed, i).
+        label_fn: ``(images, feats) -> labels``; default: the model's teacher.
+    """
+    from mmlinsem.models import LSEHead
+    head = model.head.module if hasattr(model.head, 'module') else model.head
+    if not isinstance(head, LSEHead):
+        raise MMLinsemError(f'closed-form fitting needs an LSEHead, got {type(head).__name__}')
+    if label_fn is None and model.teacher is None:
+        raise MMLinsemError('closed-form fitting needs labels: configure a teacher')
+    k, dims = head.num_classes, list(head.in_channels)
+    d = sum(dims)
+    device = next(head.parameters()).device
+    xtx = torch.zeros(d, d, dtype=torch.float64, device=device)
+    xty = torch.zeros(d, k, dtype=torch.float64, device=device)
+    rank, world = get_rank(), get_world_size()
+    indices = list(range(rank, num_images, world))
+    gen = torch.Generator().manual_seed(seed * 7919 + rank)
+    for start in range(0, len(indices), batch_size):
+        idx = indices[start:start + batch_size]
+        z = torch.stack([latent_for(seed, i, (model.generator.noise_size, )) for i in idx])
+        img, feats, labels = model.generate(z.to(device), space='z')
+        if label_fn is not None:
+            labels = label_fn(img, feats)
+        n, (h, w) = len(idx), labels.shape[-2:]
+        rows = torch.randint(0, h, (n, pixels_per_image), generator=gen)
+        cols = torch.randint(0, w, (n, pixels_per_image), generator=gen)
+        x = sample_features(feats, rows, cols, (h, w)).reshape(-1, d).double()
+        y = labels[torch.arange(n)[:, None], rows, cols].reshape(-1).to(device)
+        y = F.one_hot(y, k).double()
+        xtx += x.t() @ x
+        xty += x.t() @ y
+        if log_interval and (start // batch_size) % log_interval == 0:
+            print_log(f'closed-form LSE: {start + n}/{len(indices)} images', logger='current')
+    if world > 1:
+        all_reduce(xtx)
+        all_reduce(xty)
+    lam = ridge * xtx.diagonal().mean().clamp(min=1e-12)
+    weight = torch.linalg.solve(xtx + lam * torch.eye(d, dtype=xtx.dtype, device=device),
+                                xty)  # (D, K)
+    # final = sum_l w_l conv_l(x_l) with w_l the (normalised) layer weights: reset those to
+    # equal and scale each layer's slice so the sum reproduces X W.
+    lw = head.layer_weights
+    if lw.mode == 'softplus':
+        lw.layer_weight.data.fill_(1.0)
+    scale = float(lw.num_layers) if lw.mode == 'softplus' else 1.0
+    for conv, part in zip(head.extractor, weight.split(dims, 0)):
+        conv.weight.data.copy_((scale * part.t()).to(conv.weight).view_as(conv.weight))
+    return dict(xtx=xtx, xty=xty, num_pixels=len(indices) * pixels_per_image)

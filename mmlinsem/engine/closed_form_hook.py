@@ -1,0 +1,27 @@
+"""Initialise an LSE head in closed form before (optional) cross-entropy training."""
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+
+from mmlinsem.registry import HOOKS
+
+
+@HOOKS.register_module()
+class ClosedFormLSEHook(Hook):
+    """Before training starts (not when resuming), fit the LSE head by ridge regression
+    (see ``mmlinsem.apis.fit_lse_closed_form``); the train loop then refines it with
+    cross-entropy for its ``max_iters`` (0 = closed form only, use ``max_iters=1`` with a
+    zero learning rate to just save it)."""
+    priority = 'HIGH'
+
+    def __init__(self, num_images: int = 256, pixels_per_image: int = 1024,
+                 batch_size: int = 8, ridge: float = 1e-3, seed: int = 12345):
+        self.kwargs = dict(num_images=num_images, pixels_per_image=pixels_per_image,
+                           batch_size=batch_size, ridge=ridge, seed=seed)
+
+    def before_train(self, runner):
+        if runner.iter > 0:  # resumed: the head already holds trained weights
+            return
+        from mmlinsem.apis import fit_lse_closed_form
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        runner.logger.info(f'fitting the LSE in closed form ({self.kwargs})')
+        fit_lse_closed_form(model, log_interval=10, **self.kwargs)
