@@ -110,7 +110,8 @@ class FeatureGenerator(nn.Module):
     @torch.no_grad()
     def _infer_shapes(self):
         z = torch.zeros(1, self.noise_size)
-        _, feats = self.forward(z, space='z', truncate=False)
+        img, feats = self.forward(z, space='z', truncate=False)
+        self.image_size = tuple(img.shape[-2:])
         if len(feats) != len(self.layer_names):
             raise MMLinsemError(
                 f'{len(self.layer_names)} layers configured but {len(feats)} feature maps '

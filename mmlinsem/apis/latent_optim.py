@@ -1,0 +1,96 @@
+"""Shared pieces of mask-driven latent optimisation (SCS and SIE)."""
+from contextlib import contextmanager
+from typing import Optional
+
+import torch
+import torch.nn.functional as F
+
+from mmlinsem.errors import MMLinsemError
+from mmlinsem.models.heads.multi_layer_head import upsample
+
+SPACES = ('z', 'w', 'w+', 'mixz')
+
+
+def unwrap(model):
+    head = model.head.module if hasattr(model.head, 'module') else model.head
+    return head
+
+
+def check_target(target: torch.Tensor, num_classes: int, size, ignore_index: int = 255):
+    """A (H, W) integer mask of the predictor's size with labels < num_classes (or 255)."""
+    if not torch.is_tensor(target):
+        target = torch.as_tensor(target)
+    if target.ndim != 2 or target.dtype.is_floating_point:
+        raise MMLinsemError(f'target mask must be a 2-D integer (H, W) array, got '
+                            f'{tuple(target.shape)} {target.dtype}')
+    if tuple(target.shape) != tuple(size):
+        raise MMLinsemError(f'target mask must be {size[0]}x{size[1]} (the label size), '
+                            f'got {target.shape[0]}x{target.shape[1]}')
+    bad = (target >= num_classes) & (target != ignore_index) | (target < 0)
+    if bad.any():
+        raise MMLinsemError(f'target labels must be in [0, {num_classes}) or '
+                            f'{ignore_index} (ignore), found {int(target[bad][0])}')
+    return target.long()
+
+
+def to_wp(generator, latent: torch.Tensor, space: str) -> torch.Tensor:
+    """Latent parameter -> w+ (no truncation, as the original's manipulation code)."""
+    if space == 'mixz':  # one z per layer: (N, L, D)
+        n, layers, d = latent.shape
+        return generator.z_to_w(latent.reshape(n * layers, d)).reshape(n, layers, -1)
+    return generator.to_wp(latent, space, truncate=False)
+
+
+def predict_logits(model, img, feats, size, predictor: str) -> torch.Tensor:
+    """Class logits at ``size`` from the LSE head or (differentiably) from the teacher."""
+    if predictor == 'teacher':
+        if model.teacher is None:
+            raise MMLinsemError("predictor='teacher' needs a configured teacher")
+        logits = model.teacher.logits(img)
+    elif predictor == 'head':
+        logits = model.head(feats)
+    else:
+        raise MMLinsemError(f"predictor must be 'head' or 'teacher', got {predictor!r}")
+    return upsample(logits, size)
+
+
+def regularised_loss(logits, target, param, param0, reg_init: float, reg_prior: float,
+                     ignore_index: int = 255) -> torch.Tensor:
+    """CE to the target + reg_init ||p - p0||^2 + reg_prior ||p||^2 (per latent vector)."""
+    ce = F.cross_entropy(logits, target, ignore_index=ignore_index)
+    vectors = param.reshape(-1, param.shape[-1])
+    n = vectors.shape[0]
+    return (ce + reg_init * (param - param0).pow(2).sum() / n +
+            reg_prior * param.pow(2).sum() / n)
+
+
+def run_adam(step_fn, param: torch.Tensor, steps: int, lr: float,
+             callback: Optional[callable] = None):
+    """Adam on ``param`` (Adam is element-wise: one optimiser over stacked per-layer latents
+    equals one optimiser per layer, as in the original's mixwp)."""
+    param.requires_grad_(True)
+    opt = torch.optim.Adam([param], lr=lr)
+    history = []
+    for i in range(steps):
+        opt.zero_grad(set_to_none=True)
+        loss = step_fn(param)
+        loss.backward()
+        opt.step()
+        history.append(float(loss.detach()))
+        if callback is not None:
+            callback(i, float(loss.detach()))
+    param.requires_grad_(False)
+    return history
+
+
+@contextmanager
+def frozen(module):
+    """Temporarily stop gradients into ``module``'s parameters (only the latent moves)."""
+    flags = [(p, p.requires_grad) for p in module.parameters()]
+    for p, _ in flags:
+        p.requires_grad_(False)
+    try:
+        yield module
+    finally:
+        for p, flag in flags:
+            p.requires_grad_(flag)
