@@ -83,3 +83,30 @@ def test_color_edit_baseline(model):
     d0 = (out['original_image'][0][:, stroke] - red).pow(2).mean()
     d1 = (out['image'][0][:, stroke] - red).pow(2).mean()
     assert d1 < d0
+
+
+def test_scs_and_sie_tools(tmp_path):
+    import json
+    import os
+
+    from conftest import run_tool
+    wd = str(tmp_path / 'train')
+    assert run_tool('tools/train.py', 'tests/configs/tiny_lse.py', '--work-dir', wd,
+                    '--cfg-options', 'train_cfg.max_iters=1',
+                    'train_cfg.val_interval=10').returncode == 0
+    ckpt = os.path.join(wd, 'iter_1.pth')
+    res = run_tool('tools/scs.py', 'tests/configs/tiny_lse.py', ckpt, '--num-targets', '2',
+                   '--samples', '2', '--steps', '3', '--n-init', '2', '--out',
+                   str(tmp_path / 'scs'))
+    assert res.returncode == 0, res.stderr[-2000:]
+    m = json.load(open(tmp_path / 'scs' / 'metrics.json'))
+    assert m['num_samples'] == 4 and (tmp_path / 'scs' / 'scs_grid.png').is_file()
+    res = run_tool('tools/sie.py', 'tests/configs/tiny_lse.py', ckpt, '--label', 'b',
+                   '--box', '0,0,8,8', '--steps', '3', '--baseline-color', '255,0,0',
+                   '--out', str(tmp_path / 'sie'))
+    assert res.returncode == 0, res.stderr[-2000:]
+    m = json.load(open(tmp_path / 'sie' / 'metrics.json'))
+    assert m['label'] == 'b' and 'colour_baseline' in m
+    res = run_tool('tools/sie.py', 'tests/configs/tiny_lse.py', ckpt, '--label', 'nope',
+                   '--box', '0,0,8,8')
+    assert res.returncode == 2 and res.stderr.strip().splitlines()[-1].startswith('error:')

@@ -72,16 +72,19 @@ def semantic_conditional_sample(model, target, seed: int = 0, predictor: str = '
 
 
 def evaluate_scs(model, targets: Sequence[torch.Tensor], samples_per_target: int = 10,
-                 seed: int = 0, **kwargs) -> dict:
+                 seed: int = 0, return_samples: bool = False, **kwargs) -> dict:
     """Semantic accuracy: the teacher's mIoU (paper metric) of every sample vs its target,
     over targets x samples, beside the score of random samples (no optimisation)."""
     k = unwrap(model).num_classes
-    scs_ious, rand_ious = [], []
+    scs_ious, rand_ious, samples = [], [], []
     for t, target in enumerate(targets):
         target = torch.as_tensor(target).long()
         for s in range(samples_per_target):
             run_seed = sample_seed(seed, t * 100003 + s)
             out = semantic_conditional_sample(model, target, seed=run_seed, **kwargs)
+            if return_samples:
+                samples.append(dict(target_index=t, image=out['image'].cpu(),
+                                    teacher_label=out['teacher_label'].cpu()))
             scs_ious.append(per_image_iou(out['teacher_label'].cpu(), target, k)[0].numpy())
             with torch.no_grad():
                 z = latent_for(run_seed, 0, (1, model.generator.noise_size))
@@ -89,6 +92,8 @@ def evaluate_scs(model, targets: Sequence[torch.Tensor], samples_per_target: int
                 rand = model.teacher(img)[0].cpu()
             rand_ious.append(per_image_iou(rand, target, k)[0].numpy())
     per_scs, per_rand = aggregate_iou(np.stack(scs_ious)), aggregate_iou(np.stack(rand_ious))
-    return dict(miou=float(np.nanmean(per_scs) * 100),
-                miou_random=float(np.nanmean(per_rand) * 100),
-                num_samples=len(scs_ious))
+    res = dict(miou=float(np.nanmean(per_scs) * 100),
+               miou_random=float(np.nanmean(per_rand) * 100), num_samples=len(scs_ious))
+    if return_samples:
+        res['samples'] = samples
+    return res

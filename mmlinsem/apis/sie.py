@@ -36,14 +36,13 @@ def _start(model, latent: torch.Tensor, latent_space: str, space: str):
 
 
 def _edit_metrics(img0, img1, pred, target, region):
-    inside = (pred[region] == target[region]).float().mean() if region.any() else \
-        torch.tensor(float('nan'))
+    inside = float((pred[region] == target[region]).float().mean()) if region.any() else None
     if tuple(region.shape) != tuple(img0.shape[-2:]):  # labels at another size than images
         region = F.interpolate(region[None, None].float(), size=img0.shape[-2:],
                                mode='nearest')[0, 0].bool()
     outside = ~region
     change = (img1 - img0).abs().mean(1)[0] / 2  # [0, 1] units, per pixel
-    return dict(target_agreement_inside=float(inside),
+    return dict(target_agreement_inside=inside,
                 pixel_change_outside=float(change[outside].mean()) if outside.any() else 0.0)
 
 

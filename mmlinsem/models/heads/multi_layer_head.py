@@ -49,6 +49,9 @@ class MultiLayerHead(BaseDecodeHead):
                                 f'{len(in_index)} in_index entries')
         for key in ('channels', 'input_transform', 'dropout_ratio', 'init_cfg'):
             kwargs.pop(key, None)
+        # Mean over non-ignored pixels, as torch's cross_entropy (mmseg warns otherwise).
+        kwargs.setdefault('loss_decode', dict(type='CrossEntropyLoss', use_sigmoid=False,
+                                              loss_weight=1.0, avg_non_ignore=True))
         super().__init__(in_channels=in_channels, channels=1, num_classes=num_classes,
                          in_index=in_index, input_transform='multiple_select',
                          dropout_ratio=0.0, align_corners=align_corners, init_cfg=None,

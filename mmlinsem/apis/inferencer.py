@@ -1,0 +1,75 @@
+"""One object for the whole toolbox: build from config + head checkpoint, then segment,
+sample to a mask (SCS), edit by mask (SIE) or find SeFa directions."""
+from typing import Optional, Sequence, Union
+
+import torch
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+from mmengine.runner.checkpoint import load_checkpoint
+
+from mmlinsem.datasets.latent_seed_dataset import latent_for
+from mmlinsem.errors import MMLinsemError
+from mmlinsem.registry import MODELS, build_in_scope
+
+
+class LinSemInferencer:
+    """Build a ``SemanticExtractor`` from ``config`` and load its head ``checkpoint``.
+
+    Args:
+        config (str | Config): an mmlinsem job config.
+        checkpoint (str, optional): a head checkpoint written by ``tools/train.py``.
+        device (str): 'cpu' or 'cuda[:i]'.
+        cfg_options (dict, optional): overrides merged into the config.
+    """
+
+    def __init__(self, config: Union[str, Config], checkpoint: Optional[str] = None,
+                 device: str = 'cpu', cfg_options: Optional[dict] = None):
+        cfg = Config.fromfile(config) if isinstance(config, str) else config
+        if cfg_options:
+            cfg.merge_from_dict(cfg_options)
+        if cfg.model.get('type') != 'SemanticExtractor':
+            raise MMLinsemError(f'expected a SemanticExtractor config, got model type '
+                                f'{cfg.model.get("type")!r}')
+        with DefaultScope.overwrite_default_scope('mmlinsem'):
+            self.model = build_in_scope(MODELS, cfg.model)
+            if checkpoint:
+                try:
+                    load_checkpoint(self.model, checkpoint, map_location='cpu',
+                                    logger='silent')
+                except FileNotFoundError:
+                    raise MMLinsemError(f'checkpoint not found: {checkpoint}') from None
+        self.model.to(device).eval()
+        self.cfg = cfg
+        self.device = device
+
+    @property
+    def classes(self):
+        return self.model.classes
+
+    def latents(self, seed: int, num: int) -> torch.Tensor:
+        """``num`` z latents that are a pure function of (seed, index)."""
+        return torch.stack([latent_for(seed, i, (self.model.generator.noise_size, ))
+                            for i in range(num)]).to(self.device)
+
+    @torch.no_grad()
+    def segment(self, latents: torch.Tensor, space: str = 'z') -> dict:
+        """Images, LSE masks and teacher masks of a latent batch."""
+        img, feats = self.model.generator(latents.to(self.device), space=space)
+        from .scs import label_size
+        size = label_size(self.model)
+        from .latent_optim import predict_logits
+        pred = predict_logits(self.model, img, feats, size, 'head').argmax(1)
+        teacher = self.model.teacher(img) if self.model.teacher is not None else None
+        return dict(images=img, masks=pred, teacher_masks=teacher)
+
+    def sample(self, target, **kwargs) -> dict:
+        from .scs import semantic_conditional_sample
+        return semantic_conditional_sample(self.model, torch.as_tensor(target), **kwargs)
+
+    def edit(self, latent, **kwargs) -> dict:
+        from .sie import semantic_image_edit
+        return semantic_image_edit(self.model, torch.as_tensor(latent), **kwargs)
+
+    def sefa(self, layers: Union[str, Sequence[int]] = 'all', num_directions: int = 5):
+        from .sefa import sefa_directions
+        return sefa_directions(self.model.generator.generator, layers, num_directions)
