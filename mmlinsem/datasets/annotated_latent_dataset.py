@@ -25,7 +25,7 @@ class AnnotatedLatentDataset(Dataset):
 
     A mask is a single-channel PNG of class indices (values >= num_classes refused, 255
     = ignore). The latent is a z (D,), w (D,) or w+ (L, D) of the generator, as said by
-    ``latent_space`` (the extractor's ``latent_space`` must match).
+    ``latent_space`` (passed to the extractor with every batch).
 
     Args:
         data_root (str): folder with ``latents/`` and ``masks/``.
@@ -35,7 +35,8 @@ class AnnotatedLatentDataset(Dataset):
     """
 
     def __init__(self, data_root: str, metainfo: dict, num_samples: Optional[int] = None,
-                 seed: int = 0, ignore_index: int = 255, **kwargs):
+                 seed: int = 0, ignore_index: int = 255, latent_space: str = 'w+',
+                 **kwargs):
         if not metainfo or 'classes' not in metainfo:
             raise MMLinsemError('AnnotatedLatentDataset needs metainfo=dict(classes=[...])')
         self._metainfo = dict(metainfo)
@@ -59,6 +60,9 @@ class AnnotatedLatentDataset(Dataset):
             self.items = self.items[:num_samples]
         self.seed = seed
         self.ignore_index = ignore_index
+        if latent_space not in ('z', 'w', 'w+'):
+            raise MMLinsemError(f"latent_space must be 'z', 'w' or 'w+', got {latent_space!r}")
+        self.latent_space = latent_space
 
     @property
     def metainfo(self) -> dict:
@@ -79,4 +83,5 @@ class AnnotatedLatentDataset(Dataset):
             raise MMLinsemError(f'{mask_path}: label {int(mask[bad].max())} out of range for '
                                 f'{k} classes')
         return dict(inputs=load_latent(latent_path), gt_label=torch.from_numpy(mask).long(),
-                    sample_idx=index, sample_seed=sample_seed(self.seed, index), name=name)
+                    sample_idx=index, sample_seed=sample_seed(self.seed, index), name=name,
+                    latent_space=self.latent_space)

@@ -2,10 +2,12 @@
 from typing import Dict, List, Optional, Sequence
 
 import torch
+from mmengine.logging import MessageHub
 from mmengine.model import BaseModel, is_model_wrapper
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
+from mmlinsem.datasets.latent_seed_dataset import sample_seed
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.registry import MODELS, build_in_scope
 from . import arch_state
@@ -98,6 +100,13 @@ class SemanticExtractor(BaseModel):
                                     'checkpoint was trained with')
 
     # ---------------------------------------------------------------- helpers
+    def _space(self, data: dict) -> str:
+        """Latent space of a batch: the dataset's ``latent_space`` if it says, else ours."""
+        space = data.get('latent_space')
+        if isinstance(space, (list, tuple)):
+            space = space[0] if space else None
+        return space or self.latent_space
+
     def _batch(self, data: dict):
         inputs = data['inputs']
         z = torch.stack(list(inputs)) if isinstance(inputs, (list, tuple)) else inputs
@@ -123,8 +132,8 @@ class SemanticExtractor(BaseModel):
             labels = self.teacher(img) if self.teacher is not None else None
         return img, feats, labels
 
-    def _losses(self, z, labels, seeds) -> Dict[str, torch.Tensor]:
-        img, feats, teacher_labels = self.generate(z, seeds)
+    def _losses(self, z, labels, seeds, space=None) -> Dict[str, torch.Tensor]:
+        img, feats, teacher_labels = self.generate(z, seeds, space)
         if labels is None:
             if teacher_labels is None:
                 raise MMLinsemError('no teacher configured and the batch has no gt_label '
@@ -142,6 +151,10 @@ class SemanticExtractor(BaseModel):
         data = self.data_preprocessor(data, True)
         z, labels = self._batch(data)
         seeds = data.get('sample_seed')
+        if seeds is not None and self.generator.noise == 'random':
+            # resample noise every iteration, reproducibly: f(sample seed, iteration)
+            it = MessageHub.get_current_instance().get_info('iter', 0)
+            seeds = [sample_seed(int(s) & 0x7FFFFFFF, int(it)) for s in seeds]
         n = z.shape[0]
         step = self.micro_batch if self.micro_batch > 0 else n
         log_vars: Dict[str, float] = {}
@@ -150,7 +163,7 @@ class SemanticExtractor(BaseModel):
                 sl = slice(start, start + step)
                 chunk_labels = labels[sl] if labels is not None else None
                 chunk_seeds = seeds[sl] if seeds is not None else None
-                losses = self._losses(z[sl], chunk_labels, chunk_seeds)
+                losses = self._losses(z[sl], chunk_labels, chunk_seeds, self._space(data))
                 loss, chunk_vars = self.parse_losses(losses)
                 frac = z[sl].shape[0] / n
                 optim_wrapper.backward(loss * frac)
@@ -163,12 +176,13 @@ class SemanticExtractor(BaseModel):
     def forward(self, inputs, data_samples=None, mode: str = 'tensor', **meta):
         data = dict(meta, inputs=inputs)
         z, labels = self._batch(data)
+        space = self._space(data)
         if mode == 'loss':
-            return self._losses(z, labels, meta.get('sample_seed'))
+            return self._losses(z, labels, meta.get('sample_seed'), space)
         if mode == 'predict':
             return self.predict(z, labels, meta)
         if mode == 'tensor':
-            _, feats, _ = self.generate(z, meta.get('sample_seed'))
+            _, feats, _ = self.generate(z, meta.get('sample_seed'), space)
             return self.head(feats)
         raise MMLinsemError(f"mode must be 'loss', 'predict' or 'tensor', got {mode!r}")
 
@@ -179,7 +193,8 @@ class SemanticExtractor(BaseModel):
     @torch.no_grad()
     def predict(self, z, labels=None, meta=None) -> List[SegDataSample]:
         meta = meta or {}
-        img, feats, teacher_labels = self.generate(z, meta.get('sample_seed'))
+        img, feats, teacher_labels = self.generate(z, meta.get('sample_seed'),
+                                                   self._space(meta))
         labels = labels if labels is not None else teacher_labels
         size = tuple(img.shape[-2:]) if labels is None else tuple(labels.shape[-2:])
         pred = self.predict_logits(feats, size).argmax(1)

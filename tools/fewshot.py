@@ -1,0 +1,110 @@
+"""Few-shot LSE: train on N in {1, 4, 8, 16} samples x repeats, print paper Table 2.
+
+    python tools/fewshot.py CONFIG --shots 1,4,8,16 --repeats 5 --work-dir DIR
+        [--full-miou X] [--epochs 50 --samples-per-epoch 128]
+
+For every (N, repeat r) the set is made by ``tools/make_fewshot_set.py`` from the r-th
+seed of the original (19961116, 1997816, 1116, 816, 19980903), the LSE is trained with
+``tools/train.py`` (every step on all N samples, ``epochs x samples_per_epoch / N`` steps,
+lr x0.1 at 40 %) and its validation mIoU read from the run's log. Writes
+``fewshot.json`` and ``fewshot_table.md``: mean +- max deviation per N and, with
+``--full-miou`` (the fully trained LSE's mIoU), the percentage of it.
+"""
+import argparse
+import glob
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+
+from _common import ROOT, run_main
+
+SEEDS = (19961116, 1997816, 1116, 816, 19980903)
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description='few-shot LSE table')
+    p.add_argument('config')
+    p.add_argument('--shots', default='1,4,8,16')
+    p.add_argument('--repeats', type=int, default=5)
+    p.add_argument('--work-dir', required=True)
+    p.add_argument('--full-miou', type=float, help="the fully trained LSE's mIoU")
+    p.add_argument('--epochs', type=int, default=50)
+    p.add_argument('--samples-per-epoch', type=int, default=128)
+    p.add_argument('--cfg-options', nargs='*', default=[],
+                   help='extra key=value overrides for every training run')
+    return p.parse_args()
+
+
+def _run(args):
+    res = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True)
+    if res.returncode != 0:
+        from mmlinsem.errors import MMLinsemError
+        last = (res.stderr.strip().splitlines() or ['?'])[-1]
+        raise MMLinsemError(f'{osp.basename(args[0])} failed: {last}')
+    return res
+
+
+def last_miou(work_dir):
+    logs = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
+    miou = None
+    for log in logs:
+        for line in open(log):
+            rec = json.loads(line)
+            if 'mIoU' in rec:
+                miou = float(rec['mIoU'])
+    return miou
+
+
+def main():
+    args = parse_args()
+    from mmlinsem.errors import MMLinsemError
+    shots = [int(s) for s in args.shots.split(',')]
+    if args.repeats > len(SEEDS) or args.repeats < 1:
+        raise MMLinsemError(f'--repeats must be 1..{len(SEEDS)}, got {args.repeats}')
+    from mmengine.config import Config
+    has_scheduler = bool(Config.fromfile(args.config).get('param_scheduler'))
+    rows = {}
+    for n in shots:
+        rows[n] = []
+        for r in range(args.repeats):
+            tag = f'n{n}_r{r}'
+            set_dir = osp.join(args.work_dir, 'sets', tag)
+            run_dir = osp.join(args.work_dir, tag)
+            _run(['tools/make_fewshot_set.py', args.config, '--num', str(n), '--seed',
+                  str(SEEDS[r]), '--out', set_dir])
+            iters = max(1, args.epochs * args.samples_per_epoch // n)
+            options = [f'train_dataloader.dataset.data_root={set_dir}',
+                       f'train_dataloader.dataset.num_samples={n}',
+                       f'train_dataloader.batch_sampler.schedule=[(0,{n})]',
+                       f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
+                       f'default_hooks.checkpoint.interval={iters}',
+                       f'randomness.seed={SEEDS[r]}']
+            if has_scheduler:
+                options.append(f'param_scheduler.0.milestones=[{max(1, int(iters * 0.4))}]')
+            _run(['tools/train.py', args.config, '--work-dir', run_dir, '--cfg-options',
+                  *options, *args.cfg_options])
+            miou = last_miou(run_dir)
+            if miou is None:
+                raise MMLinsemError(f'no mIoU found in the logs of {run_dir}')
+            rows[n].append(miou)
+            print(f'N={n} repeat {r}: mIoU {miou:.2f}', flush=True)
+    table = ['| N | mIoU (mean ± max dev.) | % of full LSE | runs |', '|---|---|---|---|']
+    summary = {}
+    for n, vals in rows.items():
+        mean = sum(vals) / len(vals)
+        dev = max(abs(v - mean) for v in vals)
+        pct = f'{100 * mean / args.full_miou:.1f}' if args.full_miou else '-'
+        summary[n] = dict(runs=vals, mean=mean, max_dev=dev)
+        table.append(f'| {n} | {mean:.1f} ± {dev:.1f} | {pct} | {len(vals)} |')
+    os.makedirs(args.work_dir, exist_ok=True)
+    with open(osp.join(args.work_dir, 'fewshot.json'), 'w') as f:
+        json.dump(dict(summary=summary, full_miou=args.full_miou), f, indent=2)
+    with open(osp.join(args.work_dir, 'fewshot_table.md'), 'w') as f:
+        f.write('\n'.join(table) + '\n')
+    print('\n'.join(table))
+
+
+if __name__ == '__main__':
+    run_main(main)
