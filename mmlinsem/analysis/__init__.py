@@ -1,0 +1,6 @@
+from .class_centres import class_centres, forge_lse_from_centres
+from .cosine_similarity import category_cosine_similarity, fair_feature_sampling
+from .evaluate import evaluate_extractor
+
+__all__ = ['class_centres', 'forge_lse_from_centres', 'fair_feature_sampling',
+           'category_cosine_similarity', 'evaluate_extractor']

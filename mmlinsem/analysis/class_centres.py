@@ -1,0 +1,48 @@
+"""Class centres of per-pixel features on the unit sphere, and the LSE they forge."""
+import torch
+import torch.nn.functional as F
+
+from mmlinsem.apis.closed_form_lse import sample_features
+from mmlinsem.datasets.latent_seed_dataset import latent_for
+from mmlinsem.errors import MMLinsemError
+
+
+@torch.no_grad()
+def class_centres(model, num_images: int = 3000, pixels_per_image: int = 1024,
+                  batch_size: int = 8, seed: int = 4242) -> torch.Tensor:
+    """(K, D) unit vectors: per class, the renormalised mean of the normalised features of
+    its pixels (teacher labels), features as the LSE sees them (all layers, upsampled).
+    Classes never seen get a zero row."""
+    head = model.head.module if hasattr(model.head, 'module') else model.head
+    k, d = head.num_classes, sum(head.in_channels)
+    sums = torch.zeros(k, d, dtype=torch.float64)
+    gen = torch.Generator().manual_seed(seed)
+    for start in range(0, num_images, batch_size):
+        idx = range(start, min(start + batch_size, num_images))
+        z = torch.stack([latent_for(seed, i, (model.generator.noise_size, )) for i in idx])
+        img, feats, labels = model.generate(z.to(next(head.parameters()).device))
+        n, (h, w) = len(idx), labels.shape[-2:]
+        rows = torch.randint(0, h, (n, pixels_per_image), generator=gen)
+        cols = torch.randint(0, w, (n, pixels_per_image), generator=gen)
+        x = F.normalize(sample_features(feats, rows, cols, (h, w)).reshape(-1, d), dim=1)
+        y = labels[torch.arange(n)[:, None], rows, cols].reshape(-1).cpu()
+        sums.index_add_(0, y, x.double().cpu())
+    return F.normalize(sums, dim=1).float()
+
+
+def forge_lse_from_centres(model, centres: torch.Tensor):
+    """Turn ``model.head`` (an LSEHead) into the nearest-centre classifier on the sphere.
+
+    argmax_k cos(c_k, x) = argmax_k c_k . x (|x| > 0 scales every class alike), so the
+    centres are exactly an LSE's weights (layer weights reset to equal)."""
+    from mmlinsem.models import LSEHead
+    head = model.head.module if hasattr(model.head, 'module') else model.head
+    if not isinstance(head, LSEHead):
+        raise MMLinsemError(f'forging needs an LSEHead, got {type(head).__name__}')
+    lw = head.layer_weights
+    scale = float(lw.num_layers) if lw.mode == 'softplus' else 1.0
+    if lw.mode == 'softplus':
+        lw.layer_weight.data.fill_(1.0)
+    for conv, part in zip(head.extractor, centres.split(list(head.in_channels), 1)):
+        conv.weight.data.copy_((scale * part).to(conv.weight).view_as(conv.weight))
+    return model
