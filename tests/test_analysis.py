@@ -61,3 +61,27 @@ def test_analysis_tools(tmp_path):
     out = json.load(open(tmp_path / 'cc' / 'class_centres.json'))
     assert 0 <= out['centres']['mIoU'] <= 100
     assert (tmp_path / 'cc' / 'centres_vs_lse.png').is_file()
+
+
+def test_layerwise_tool_and_api(tmp_path):
+    import pytest
+
+    from mmlinsem.analysis import layerwise_miou
+    from mmlinsem.errors import MMLinsemError
+    model = _model()
+    res = layerwise_miou(model, num_samples=4, batch_size=2)
+    assert len(res['layers']) == len(model.generator.layer_names)
+    nse2 = MODELS.build(dict(type='SemanticExtractor', generator=dict(generator=stylegan2_cfg(16)),
+                             teacher=tiny_teacher_cfg(), head=dict(type='NSE2Head')))
+    with pytest.raises(MMLinsemError, match='no per-layer outputs'):
+        layerwise_miou(nse2, num_samples=2)
+    wd = str(tmp_path / 'train')
+    assert run_tool('tools/train.py', 'tests/configs/tiny_lse.py', '--work-dir', wd,
+                    '--cfg-options', 'train_cfg.max_iters=1', 'train_cfg.val_interval=10',
+                    'model.head.aux_loss_weight=0.1').returncode == 0
+    res = run_tool('tools/analysis/layerwise.py', 'tests/configs/tiny_lse.py',
+                   f'{wd}/iter_1.pth', '--num-samples', '4', '--num-rows', '2', '--out',
+                   str(tmp_path / 'lw'))
+    assert res.returncode == 0, res.stderr[-2000:]
+    out = json.load(open(tmp_path / 'lw' / 'layerwise.json'))
+    assert len(out['layers']) == 5 and (tmp_path / 'lw' / 'layerwise_grid.png').is_file()
