@@ -85,3 +85,29 @@ def test_layerwise_tool_and_api(tmp_path):
     assert res.returncode == 0, res.stderr[-2000:]
     out = json.load(open(tmp_path / 'lw' / 'layerwise.json'))
     assert len(out['layers']) == 5 and (tmp_path / 'lw' / 'layerwise_grid.png').is_file()
+
+
+def test_category_selection(tmp_path):
+    from mmlinsem.analysis import select_categories
+    assert select_categories([{'a': 0.05, 'b': 0.2}, {'a': 0.11, 'c': 0.0}], 0.1,
+                             order=['c', 'b', 'a']) == ['b', 'a']
+    for name, rows in (('lse', 'a,0.05,0.1,3\nb,0.3,0.3,3\nc,nan,nan,0'),
+                       ('nse1', 'a,0.15,0.1,3\nb,0.02,0.3,3\nc,0.0,0.0,1')):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / 'per_class_iou.csv').write_text(
+            'class,iou_paper,iou_accumulated,images\n' + rows + '\n')
+    res = run_tool('tools/analysis/category_selection.py', '--results', str(tmp_path / 'lse'),
+                   str(tmp_path / 'nse1'), '--work-dir', str(tmp_path / 'out'), '--name', 'g')
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert json.load(open(tmp_path / 'out' / 'selected_labels.json')) == {'g': ['a', 'b']}
+    assert '| c | - | 0.0 |  |' in (tmp_path / 'out' / 'category_selection.md').read_text()
+
+
+def test_category_selection_trains_configs(tmp_path):
+    res = run_tool('tools/analysis/category_selection.py', '--configs',
+                   'tests/configs/tiny_lse.py', '--work-dir', str(tmp_path), '--cfg-options',
+                   'train_cfg.max_iters=1', 'train_cfg.val_interval=10')
+    assert res.returncode == 0, res.stderr[-2000:]
+    selected = json.load(open(tmp_path / 'selected_labels.json'))['selected']
+    assert set(selected) <= {'a', 'b', 'c'}
+    assert (tmp_path / 'tiny_lse' / 'per_class' / 'per_class_iou.csv').is_file()

@@ -1,8 +1,9 @@
+from .category_selection import read_per_class_iou, select_categories
 from .class_centres import class_centres, forge_lse_from_centres
 from .cosine_similarity import category_cosine_similarity, fair_feature_sampling
 from .evaluate import evaluate_extractor
 from .layerwise import layerwise_miou, layerwise_predictions
 
-__all__ = ['class_centres', 'forge_lse_from_centres', 'fair_feature_sampling',
+__all__ = ['select_categories', 'read_per_class_iou', 'class_centres', 'forge_lse_from_centres', 'fair_feature_sampling',
            'category_cosine_similarity', 'evaluate_extractor', 'layerwise_miou',
            'layerwise_predictions']
