@@ -111,3 +111,26 @@ def test_category_selection_trains_configs(tmp_path):
     selected = json.load(open(tmp_path / 'selected_labels.json'))['selected']
     assert set(selected) <= {'a', 'b', 'c'}
     assert (tmp_path / 'tiny_lse' / 'per_class' / 'per_class_iou.csv').is_file()
+
+
+def test_figures_tool(tmp_path):
+    wd = str(tmp_path / 'run')
+    assert run_tool('tools/train.py', 'tests/configs/tiny_lse.py', '--work-dir', wd,
+                    '--cfg-options', 'train_cfg.max_iters=2',
+                    'train_cfg.val_interval=2').returncode == 0
+    res = run_tool('tools/analysis/figures.py', 'curves', wd, '--out',
+                   str(tmp_path / 'c.png'))
+    assert res.returncode == 0 and (tmp_path / 'c.png').is_file(), res.stderr[-2000:]
+    res = run_tool('tools/analysis/figures.py', 'qualitative', '--models',
+                   f'tests/configs/tiny_lse.py:{wd}/iter_2.pth:LSE', '--num', '2', '--out',
+                   str(tmp_path / 'q.png'))
+    assert res.returncode == 0 and (tmp_path / 'q.png').is_file(), res.stderr[-2000:]
+    out = tmp_path / 'results'
+    assert run_tool('tools/test.py', 'tests/configs/tiny_lse.py', f'{wd}/iter_2.pth',
+                    '--work-dir', str(tmp_path / 't'), '--out', str(out)).returncode == 0
+    res = run_tool('tools/analysis/figures.py', 'per-class', str(out), '--out',
+                   str(tmp_path / 'p.md'))
+    assert res.returncode == 0
+    assert (tmp_path / 'p.md').read_text().startswith('| class | results |')
+    res = run_tool('tools/analysis/figures.py', 'curves', str(tmp_path / 'nothing'))
+    assert res.returncode == 2 and 'no scalars.json' in res.stderr

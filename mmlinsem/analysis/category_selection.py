@@ -22,3 +22,17 @@ def select_categories(results: Sequence[Dict[str, float]], threshold: float = 0.
     keep = {c for res in results for c, v in res.items() if v == v and v > threshold}
     ordered = [c for c in order if c in keep]
     return ordered + sorted(keep - set(ordered))
+
+
+def markdown_table(names: Sequence[str], results: Sequence[Dict[str, float]],
+                   selected: Sequence[str] = None) -> str:
+    """Per-class IoU (%) of several results as a Markdown table (rows: classes)."""
+    order = list(dict.fromkeys(c for r in results for c in r))
+    head = '| class | ' + ' | '.join(names) + (' | kept |' if selected is not None else ' |')
+    lines = [head, '|---' * (len(names) + 1 + (selected is not None)) + '|']
+    for c in order:
+        cells = ['-' if v != v else f'{100 * v:.1f}'
+                 for v in (r.get(c, float('nan')) for r in results)]
+        kept = (' | yes' if c in selected else ' | ') if selected is not None else ''
+        lines.append(f'| {c} | ' + ' | '.join(cells) + kept + ' |')
+    return '\n'.join(lines) + '\n'

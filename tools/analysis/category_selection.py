@@ -43,7 +43,8 @@ def _run(cmd):
 
 def main():
     args = parse_args()
-    from mmlinsem.analysis.category_selection import read_per_class_iou, select_categories
+    from mmlinsem.analysis.category_selection import (markdown_table, read_per_class_iou,
+                                                      select_categories)
     from mmlinsem.errors import MMLinsemError
     result_dirs = [(osp.basename(osp.normpath(d)), d) for d in args.results]
     for cfg in args.configs:
@@ -70,15 +71,10 @@ def main():
     os.makedirs(args.work_dir, exist_ok=True)
     with open(osp.join(args.work_dir, 'selected_labels.json'), 'w') as f:
         json.dump({args.name: selected}, f, indent=2)
-    lines = ['| class | ' + ' | '.join(names) + ' | kept |',
-             '|---' * (len(names) + 2) + '|']
-    for c in order:
-        vals = [r.get(c, float('nan')) for r in results]
-        cells = ['-' if v != v else f'{100 * v:.1f}' for v in vals]
-        lines.append(f'| {c} | ' + ' | '.join(cells) + f" | {'yes' if c in selected else ''} |")
+    table = markdown_table(names, results, selected)
     with open(osp.join(args.work_dir, 'category_selection.md'), 'w') as f:
-        f.write('\n'.join(lines) + '\n')
-    print('\n'.join(lines))
+        f.write(table)
+    print(table)
     print(f'kept {len(selected)}/{len(order)} classes (IoU > {args.threshold}) -> '
           f"{osp.join(args.work_dir, 'selected_labels.json')}")
 
