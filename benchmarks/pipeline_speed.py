@@ -1,0 +1,145 @@
+"""P1 (head overhead), P3 (SCS / SIE latency) and evaluation throughput.
+
+    python benchmarks/pipeline_speed.py [--threads 2] [--repeats 3] [--skip-256]
+        [--out benchmarks/results/pipeline_speed.json]
+
+P1: one LSE training step (generator forward + teacher forward + head forward/backward +
+Adam) divided by the generator + teacher forwards alone, on the toy-world architecture and
+on a StyleGAN2-256 with an ADE20K ResNeSt-101 DeepLabV3 teacher (random weights: weights do
+not change the cost). P3: one SCS sample and one SIE edit (50 Adam steps each) on the toy
+architecture. Throughput: images/s of evaluation (G + teacher + head + metric) next to the
+generator alone. Medians of ``--repeats`` after a warm-up; prints a table, writes JSON.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import statistics
+import sys
+import time
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+TOY = 'configs/lse/lse_stylegan2lite-toyfaces64.py'
+SG2_256 = 'configs/lse/lse_stylegan2-church256_ade.py'
+
+
+def timed(fn, repeats):
+    fn()  # warm-up
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def build(config, batch, with_ckpt=False):
+    import torch
+    from mmengine.config import Config
+    from mmlinsem.registry import MODELS, build_in_scope
+    cfg = Config.fromfile(osp.join(ROOT, config))
+    model_cfg = cfg.model.to_dict()
+    if not (with_ckpt and osp.isfile(osp.join(ROOT, model_cfg['generator']['checkpoint']))):
+        model_cfg['generator']['checkpoint'] = None
+    model_cfg['teacher']['checkpoint'] = None
+    model_cfg['micro_batch'] = 0
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        model = build_in_scope(MODELS, model_cfg)
+    finally:
+        os.chdir(cwd)
+    z = torch.randn(batch, model.generator.noise_size)
+    return model, z
+
+
+def p1(config, batch, repeats):
+    import torch
+    from mmengine.optim import OptimWrapper
+    model, z = build(config, batch)
+    opt = OptimWrapper(torch.optim.Adam(model.head.parameters(), lr=1e-3))
+    data = dict(inputs=list(z))
+
+    def forward_only():
+        with torch.no_grad():
+            img, _ = model.generator(z)
+            model.teacher(img)
+
+    t_gt = timed(forward_only, repeats)
+    t_step = timed(lambda: model.train_step(data, opt), repeats)
+    return dict(config=config, batch=batch, gen_teacher_s=t_gt, train_step_s=t_step,
+                overhead=t_step / t_gt)
+
+
+def p3(repeats):
+    import torch
+    from mmlinsem.apis import semantic_conditional_sample, semantic_image_edit
+    model, z = build(TOY, 1, with_ckpt=True)
+    with torch.no_grad():
+        _, feats, _ = model.generate(z)
+        target = model.head(feats).argmax(1)[0]
+    stroke = torch.zeros(64, 64, dtype=torch.bool)
+    stroke[8:24, 16:48] = True
+    t_scs = timed(lambda: semantic_conditional_sample(model, target, n_init=10, steps=50),
+                  repeats)
+    t_sie = timed(lambda: semantic_image_edit(model, z[0], stroke=stroke, label=2, steps=50),
+                  repeats)
+    return dict(config=TOY, scs_s=t_scs, sie_s=t_sie, steps=50)
+
+
+def throughput(repeats, batch=16):
+    import torch
+    from mmlinsem.evaluation import PaperIoUMetric
+    model, z = build(TOY, batch)
+    model.keep_images = False
+    data = dict(inputs=list(z))
+    metric = PaperIoUMetric()
+    metric.dataset_meta = dict(classes=model.classes)
+
+    def evaluate():
+        metric.process(data, [o.to_dict() for o in model.val_step(data)])
+
+    def gen_only():
+        with torch.no_grad():
+            model.generator(z)
+    return dict(config=TOY, batch=batch, eval_img_s=batch / timed(evaluate, repeats),
+                generator_img_s=batch / timed(gen_only, repeats))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--repeats', type=int, default=3)
+    p.add_argument('--skip-256', action='store_true', help='skip the StyleGAN2-256 P1 case')
+    p.add_argument('--out', default=osp.join(ROOT, 'benchmarks', 'results',
+                                             'pipeline_speed.json'))
+    args = p.parse_args()
+    import torch
+    torch.set_num_threads(args.threads)
+    import mmlinsem  # noqa: F401
+    res = dict(threads=args.threads, repeats=args.repeats, p1=[])
+    res['p1'].append(p1(TOY, 16, args.repeats))
+    if not args.skip_256:
+        res['p1'].append(p1(SG2_256, 1, args.repeats))
+    res['p3'] = p3(args.repeats)
+    res['throughput'] = throughput(args.repeats)
+    print('| figure | measured | goal |\n|---|---|---|')
+    for r in res['p1']:
+        print(f"| P1 head overhead, {osp.basename(r['config'])} (batch {r['batch']}) | "
+              f"{r['overhead']:.3f} (step {r['train_step_s']:.3f} s / G+T "
+              f"{r['gen_teacher_s']:.3f} s) | <= 1.10 |")
+    print(f"| P3 SIE edit, 50 steps, toy GAN | {res['p3']['sie_s']:.2f} s | <= 2 s |")
+    print(f"| P3 SCS sample, 10 inits + 50 steps, toy GAN | {res['p3']['scs_s']:.2f} s | - |")
+    t = res['throughput']
+    print(f"| evaluation throughput, toy GAN (batch {t['batch']}) | {t['eval_img_s']:.1f} img/s "
+          f"(generator alone {t['generator_img_s']:.1f} img/s) | - |")
+    os.makedirs(osp.dirname(args.out), exist_ok=True)
+    with open(args.out, 'w') as f:
+        json.dump(res, f, indent=2)
+    print(f'written {args.out}')
+
+
+if __name__ == '__main__':
+    main()
