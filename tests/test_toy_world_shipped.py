@@ -26,3 +26,22 @@ def test_shipped_teacher_labels_toy_faces():
     pred = teacher(x).numpy()
     acc = (pred == np.stack(masks)).mean()
     assert acc > 0.95, acc
+
+
+def test_toy_gan_check_tool_on_a_random_generator(tmp_path):
+    import json
+
+    from conftest import run_tool
+    cfg = Config.fromfile(os.path.join(ROOT, 'configs/lse/lse_stylegan2lite-toyfaces64.py'))
+    gen_cfg = dict(cfg.model.generator.to_dict(), checkpoint=None)
+    gen = MODELS.build(gen_cfg)
+    ckpt = tmp_path / 'g.pth'
+    torch.save({'state_dict': {'generator_ema.module.' + k: v
+                               for k, v in gen.generator.state_dict().items()}}, ckpt)
+    res = run_tool('tools/toy_gan_check.py', '--checkpoint', str(ckpt), '--num', '20',
+                   '--batch-size', '10', '--out', str(tmp_path / 'out'))
+    assert res.returncode == 0, res.stderr[-2000:]
+    out = json.load(open(tmp_path / 'out' / 'histogram.json'))
+    assert 0 <= out['total_variation'] <= 1 and len(out['generated']) == 8
+    assert abs(sum(out['real']) - 1) < 1e-6
+    assert (tmp_path / 'out' / 'samples.png').is_file()
