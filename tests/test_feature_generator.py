@@ -123,3 +123,21 @@ def test_checkpoint_mismatch_is_one_line(tmp_path):
     assert 'does not fit' in str(err.value) and '\n' not in str(err.value)
     with pytest.raises(MMLinsemError, match='not found'):
         FeatureGenerator(stylegan2_cfg(16), checkpoint=str(tmp_path / 'missing.pth'))
+
+
+def test_export_generator_tool(tmp_path):
+    from conftest import run_tool
+    ema, raw = FeatureGenerator(stylegan2_cfg(16)), FeatureGenerator(stylegan2_cfg(16))
+    full = {**{'generator.' + k: v for k, v in raw.generator.state_dict().items()},
+            **{'generator_ema.module.' + k: v for k, v in ema.generator.state_dict().items()},
+            'discriminator.w': torch.zeros(3)}
+    torch.save({'state_dict': full, 'meta': {'iter': 7}}, tmp_path / 'gan.pth')
+    res = run_tool('tools/export_generator.py', str(tmp_path / 'gan.pth'),
+                   str(tmp_path / 'g.pth'))
+    assert res.returncode == 0, res.stderr[-2000:]
+    out = torch.load(tmp_path / 'g.pth', weights_only=False)
+    assert all(k.startswith('generator_ema.') and '.module.' not in k for k in out['state_dict'])
+    assert out['meta']['iter'] == 7
+    g = FeatureGenerator(stylegan2_cfg(16), checkpoint=str(tmp_path / 'g.pth'))
+    z = torch.randn(1, 16)
+    assert torch.allclose(g(z)[0], ema(z)[0])

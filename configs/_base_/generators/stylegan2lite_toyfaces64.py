@@ -1,5 +1,5 @@
 # The shipped toy-world StyleGAN2 (mmagic modules, reduced channels; 64 px, w 128-d),
-# trained by configs/toyworld/stylegan2_lite_toyfaces.py. 11 feature layers (conv1 + 10
+# trained by configs/toyworld/stylegan2_lite_toyfaces.py. 9 feature layers (conv1 + 8
 # convs). It emits RGB. Truncation as the paper's StyleGAN2 setting (psi 0.5, all layers).
 generator = dict(
     type='FeatureGenerator',
