@@ -31,7 +31,7 @@ def test_recovers_a_planted_linear_labeller():
         return planted(feats).argmax(1)
 
     fit_lse_closed_form(model, num_images=64, pixels_per_image=128, ridge=1e-6,
-                        label_fn=label_fn)
+                        label_fn=label_fn, balanced=False)
     with torch.no_grad():
         z = torch.randn(16, 16)
         _, feats, _ = model.generate(z)
@@ -45,3 +45,16 @@ def test_closed_form_hook_in_a_job(tmp_path):
                    'train_cfg.val_interval=1')
     assert res.returncode == 0, res.stderr[-3000:]
     assert 'fitting the LSE in closed form' in res.stdout + res.stderr
+
+
+def test_balanced_pixels_split_evenly_over_present_classes():
+    from mmlinsem.apis.closed_form_lse import balanced_pixels
+    labels = torch.zeros(2, 8, 8, dtype=torch.long)
+    labels[0, :1, :2] = 3  # a 2-pixel class
+    labels[1, :, 4:] = 1
+    rows, cols = balanced_pixels(labels, 20, 4, torch.Generator().manual_seed(0))
+    assert rows.shape == (2, 20)
+    picked0 = labels[0][rows[0], cols[0]]
+    assert (picked0 == 3).sum() == 10 and (picked0 == 0).sum() == 10
+    picked1 = labels[1][rows[1], cols[1]]
+    assert (picked1 == 1).sum() == 10

@@ -39,15 +39,40 @@ def sample_features(feats: List[torch.Tensor], rows: torch.Tensor, cols: torch.T
 
 
 @torch.no_grad()
+def balanced_pixels(labels: torch.Tensor, per_image: int, num_classes: int,
+                    gen: torch.Generator):
+    """(rows, cols) of ``per_image`` pixels per image, split evenly over the classes
+    present (with replacement), so rare classes weigh as much as large ones."""
+    rows, cols = [], []
+    w = labels.shape[-1]
+    for lab in labels.cpu():
+        flat = lab.flatten()
+        present = flat.unique()
+        share = max(1, per_image // len(present))
+        picks = []
+        for c in present:
+            where = (flat == c).nonzero()[:, 0]
+            picks.append(where[torch.randint(0, len(where), (share, ), generator=gen)])
+        pick = torch.cat(picks)[:per_image]
+        if len(pick) < per_image:  # pad by repeating (keeps a rectangular batch)
+            pick = pick[torch.arange(per_image) % len(pick)]
+        rows.append(pick // w)
+        cols.append(pick % w)
+    return torch.stack(rows), torch.stack(cols)
+
+
 def fit_lse_closed_form(model, num_images: int = 256, pixels_per_image: int = 1024,
                         batch_size: int = 8, ridge: float = 1e-3, seed: int = 12345,
-                        label_fn: Optional[Callable] = None, log_interval: int = 0):
+                        balanced: bool = True, label_fn: Optional[Callable] = None,
+                        log_interval: int = 0):
     """Fit ``model.head`` (an ``LSEHead``) in closed form; returns the accumulated stats.
 
     Args:
         model: a ``SemanticExtractor`` whose head is an ``LSEHead``.
         num_images: generated images used (split over DDP ranks; stats all-reduced).
-        pixels_per_image: pixels sampled uniformly per image.
+        pixels_per_image: pixels sampled per image.
+        balanced: split them evenly over the classes present (least squares on one-hot
+            targets otherwise never lets small classes win the argmax); False: uniform.
         ridge: lambda relative to the mean diagonal of ``X^T X``.
         seed: latents are ``latent_for(seed, i)`` -- a pure function of (seed, i).
         label_fn: ``(images, feats) -> labels``; default: the model's teacher.
@@ -73,8 +98,11 @@ def fit_lse_closed_form(model, num_images: int = 256, pixels_per_image: int = 10
         if label_fn is not None:
             labels = label_fn(img, feats)
         n, (h, w) = len(idx), labels.shape[-2:]
-        rows = torch.randint(0, h, (n, pixels_per_image), generator=gen)
-        cols = torch.randint(0, w, (n, pixels_per_image), generator=gen)
+        if balanced:
+            rows, cols = balanced_pixels(labels, pixels_per_image, k, gen)
+        else:
+            rows = torch.randint(0, h, (n, pixels_per_image), generator=gen)
+            cols = torch.randint(0, w, (n, pixels_per_image), generator=gen)
         x = sample_features(feats, rows, cols, (h, w)).reshape(-1, d).double()
         y = labels[torch.arange(n)[:, None], rows, cols].reshape(-1).to(device)
         y = F.one_hot(y, k).double()
