@@ -94,3 +94,14 @@ def config_from_args(args):
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
     return cfg
+
+
+def run_tool_checked(cmd):
+    """Run ``python TOOL ARGS`` from the repository root; a failure becomes one error line."""
+    import subprocess
+    res = subprocess.run([sys.executable, *cmd], cwd=ROOT, capture_output=True, text=True)
+    if res.returncode != 0:
+        from mmlinsem.errors import MMLinsemError
+        raise MMLinsemError(f'{osp.basename(cmd[0])} failed: ' +
+                            (res.stderr.strip().splitlines() or ['?'])[-1])
+    return res

@@ -15,10 +15,8 @@ import glob
 import json
 import os
 import os.path as osp
-import subprocess
-import sys
 
-from _common import ROOT, run_main
+from _common import run_main, run_tool_checked
 
 SEEDS = (19961116, 1997816, 1116, 816, 19980903)
 
@@ -35,15 +33,6 @@ def parse_args():
     p.add_argument('--cfg-options', nargs='*', default=[],
                    help='extra key=value overrides for every training run')
     return p.parse_args()
-
-
-def _run(args):
-    res = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True)
-    if res.returncode != 0:
-        from mmlinsem.errors import MMLinsemError
-        last = (res.stderr.strip().splitlines() or ['?'])[-1]
-        raise MMLinsemError(f'{osp.basename(args[0])} failed: {last}')
-    return res
 
 
 def last_miou(work_dir):
@@ -72,7 +61,7 @@ def main():
             tag = f'n{n}_r{r}'
             set_dir = osp.join(args.work_dir, 'sets', tag)
             run_dir = osp.join(args.work_dir, tag)
-            _run(['tools/make_fewshot_set.py', args.config, '--num', str(n), '--seed',
+            run_tool_checked(['tools/make_fewshot_set.py', args.config, '--num', str(n), '--seed',
                   str(SEEDS[r]), '--out', set_dir])
             iters = max(1, args.epochs * args.samples_per_epoch // n)
             options = [f'train_dataloader.dataset.data_root={set_dir}',
@@ -83,7 +72,7 @@ def main():
                        f'randomness.seed={SEEDS[r]}']
             if has_scheduler:
                 options.append(f'param_scheduler.0.milestones=[{max(1, int(iters * 0.4))}]')
-            _run(['tools/train.py', args.config, '--work-dir', run_dir, '--cfg-options',
+            run_tool_checked(['tools/train.py', args.config, '--work-dir', run_dir, '--cfg-options',
                   *options, *args.cfg_options])
             miou = last_miou(run_dir)
             if miou is None:

@@ -45,9 +45,9 @@ def main():
     k = len(TOY_FACE_CLASSES)
     counts = np.zeros(k)
     samples = []
+    latents = inf.latents(args.seed, args.num)
     for start in range(0, args.num, args.batch_size):
-        n = min(args.batch_size, args.num - start)
-        z = torch.stack([inf.latents(args.seed, start + n)[start + i] for i in range(n)])
+        z = latents[start:start + args.batch_size]
         with torch.no_grad():
             img, _ = inf.model.generator(z, space='z', truncate=False)
             labels = inf.model.teacher(img)

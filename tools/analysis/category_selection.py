@@ -15,11 +15,10 @@ import argparse
 import json
 import os
 import os.path as osp
-import subprocess
 import sys
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
-from _common import ROOT, run_main  # noqa: E402
+from _common import run_main, run_tool_checked  # noqa: E402
 
 
 def parse_args():
@@ -33,14 +32,6 @@ def parse_args():
     return p.parse_args()
 
 
-def _run(cmd):
-    res = subprocess.run([sys.executable, *cmd], cwd=ROOT, capture_output=True, text=True)
-    if res.returncode != 0:
-        from mmlinsem.errors import MMLinsemError
-        raise MMLinsemError(f'{cmd[0]} failed: ' +
-                            (res.stderr.strip().splitlines() or ['?'])[-1])
-
-
 def main():
     args = parse_args()
     from mmlinsem.analysis.category_selection import (markdown_table, read_per_class_iou,
@@ -50,12 +41,12 @@ def main():
     for cfg in args.configs:
         name = osp.splitext(osp.basename(cfg))[0]
         wd = osp.join(args.work_dir, name)
-        _run(['tools/train.py', cfg, '--work-dir', wd, '--cfg-options', *args.cfg_options]
+        run_tool_checked(['tools/train.py', cfg, '--work-dir', wd, '--cfg-options', *args.cfg_options]
              if args.cfg_options else ['tools/train.py', cfg, '--work-dir', wd])
         ckpt = open(osp.join(wd, 'last_checkpoint')).read().strip()
         out = osp.join(wd, 'per_class')
         cmd = ['tools/test.py', cfg, ckpt, '--work-dir', osp.join(wd, 'test'), '--out', out]
-        _run(cmd + (['--cfg-options', *args.cfg_options] if args.cfg_options else []))
+        run_tool_checked(cmd + (['--cfg-options', *args.cfg_options] if args.cfg_options else []))
         result_dirs.append((name, out))
     if not result_dirs:
         raise MMLinsemError('give --configs to train or --results folders to read')
