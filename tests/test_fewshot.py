@@ -23,6 +23,12 @@ def test_fewshot_set_and_table(tmp_path):
     assert all(0 <= v['mean'] <= 100 for v in summary.values())
     table = (tmp_path / 'fewshot_table.md').read_text()
     assert table.startswith('| N | mIoU (mean ± max dev.) | % of full LSE |')
+    # a second call reuses the finished runs instead of training again
+    again = run_tool('tools/fewshot.py', 'tests/configs/tiny_fewshot.py', '--shots', '1,2',
+                     '--repeats', '1', '--work-dir', str(tmp_path), '--full-miou', '50')
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert again.stdout.count('(earlier run)') == 2
+    assert json.load(open(tmp_path / 'fewshot.json'))['summary'] == summary
 
 
 def test_fewshot_bad_repeats(tmp_path):

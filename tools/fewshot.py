@@ -8,7 +8,8 @@ seed of the original (19961116, 1997816, 1116, 816, 19980903), the LSE is traine
 ``tools/train.py`` (every step on all N samples, ``epochs x samples_per_epoch / N`` steps,
 lr x0.1 at 40 %) and its validation mIoU read from the run's log. Writes
 ``fewshot.json`` and ``fewshot_table.md``: mean +- max deviation per N and, with
-``--full-miou`` (the fully trained LSE's mIoU), the percentage of it.
+``--full-miou`` (the fully trained LSE's mIoU), the percentage of it. Runs that already
+finished in ``--work-dir`` are reused, so an interrupted table resumes where it stopped.
 """
 import argparse
 import glob
@@ -61,6 +62,11 @@ def main():
             tag = f'n{n}_r{r}'
             set_dir = osp.join(args.work_dir, 'sets', tag)
             run_dir = osp.join(args.work_dir, tag)
+            miou = last_miou(run_dir)
+            if miou is not None:  # finished earlier (an interrupted table resumes here)
+                rows[n].append(miou)
+                print(f'N={n} repeat {r}: mIoU {miou:.2f} (earlier run)', flush=True)
+                continue
             run_tool_checked(['tools/make_fewshot_set.py', args.config, '--num', str(n), '--seed',
                   str(SEEDS[r]), '--out', set_dir])
             iters = max(1, args.epochs * args.samples_per_epoch // n)

@@ -1,6 +1,7 @@
 # Few-shot LSE on the toy-world GAN (paper Table 2 setting): N samples labelled once (by the
 # teacher via tools/make_fewshot_set.py, or by you: same files), plain-sum LSE, noise
-# resampled every iteration, Adam 1e-3, every step on all N samples, 50 x 128 samples in
+# resampled every iteration, Adam 1e-2 (the main toy job's rate; the paper's 1e-3 is too slow
+# for this small GAN), every step on all N samples, 50 x 128 samples in
 # total, lr x0.1 at 40 % (epoch 20 of 50); evaluated against the teacher on 1,000 samples.
 # Run all N x repeats and print the table:
 #   python tools/fewshot.py configs/fewshot/lse_fewshot_stylegan2lite-toyfaces64.py \
