@@ -4,9 +4,12 @@ Each variant runs in its own process (so peak memory is its own): random feature
 13 StyleGAN2-256 layer shapes (5,376 channels), one training step = forward + backward +
 Adam on a random 256x256 label map. Reported: median step time over ``--repeats`` steps
 after one warm-up, and the growth of the process's peak RSS during the steps (features and
-weights allocated before). Prints a table and writes JSON.
+weights allocated before). With ``--device cuda`` the memory figure is the growth of
+``torch.cuda.max_memory_allocated`` instead, and step times are synchronised. Prints a table
+and writes JSON.
 
-    python benchmarks/head_memory.py [--threads 1] [--repeats 3] [--out benchmarks/results/head_memory.json]
+    python benchmarks/head_memory.py [--threads 1] [--repeats 3] [--device cpu|cuda]
+        [--out benchmarks/results/head_memory.json]
 """
 import argparse
 import json
@@ -73,15 +76,24 @@ def build(variant):
     return DatasetGANMLP()
 
 
-def run_variant(variant, repeats, threads):
+def peak_mb(device):
+    """Peak memory so far in MiB: the process's RSS (CPU) or CUDA allocations."""
+    import torch
+    if device == 'cpu':
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB
+    torch.cuda.synchronize()
+    return torch.cuda.max_memory_allocated() / 2**20
+
+
+def run_variant(variant, repeats, threads, device='cpu'):
     import torch
     import torch.nn.functional as F
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    head = build(variant)
+    head = build(variant).to(device)
     opt = torch.optim.Adam(head.parameters(), lr=1e-3)
-    feats = [torch.randn(1, c, r, r) for c, r in SHAPES]
-    labels = torch.randint(0, NUM_CLASSES, (1, 256, 256))
+    feats = [torch.randn(1, c, r, r, device=device) for c, r in SHAPES]
+    labels = torch.randint(0, NUM_CLASSES, (1, 256, 256), device=device)
 
     def step():
         opt.zero_grad(set_to_none=True)
@@ -89,17 +101,17 @@ def run_variant(variant, repeats, threads):
         loss.backward()
         opt.step()
 
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB
+    base = peak_mb(device)
     step()  # warm-up (Adam state, allocator)
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
         step()
+        peak_mb(device)  # synchronises CUDA
         times.append(time.perf_counter() - t0)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = peak_mb(device)
     times.sort()
-    return dict(variant=variant, step_s=times[len(times) // 2],
-                peak_extra_mb=(peak - base) / 1024.0,
+    return dict(variant=variant, step_s=times[len(times) // 2], peak_extra_mb=peak - base,
                 params=sum(p.numel() for p in head.parameters()))
 
 
@@ -108,25 +120,28 @@ def main():
     p.add_argument('--threads', type=int, default=1)
     p.add_argument('--repeats', type=int, default=3)
     p.add_argument('--variants', default=','.join(VARIANTS))
+    p.add_argument('--device', default='cpu', help='cpu or cuda')
     p.add_argument('--out', default=osp.join(ROOT, 'benchmarks', 'results', 'head_memory.json'))
     p.add_argument('--_child', help=argparse.SUPPRESS)
     args = p.parse_args()
     if args._child:
         sys.path.insert(0, ROOT)
         import mmlinsem  # noqa: F401
-        print(json.dumps(run_variant(args._child, args.repeats, args.threads)))
+        print(json.dumps(run_variant(args._child, args.repeats, args.threads, args.device)))
         return
     results = []
     for v in args.variants.split(','):
         out = subprocess.run([sys.executable, __file__, '--_child', v, '--repeats',
-                              str(args.repeats), '--threads', str(args.threads)],
+                              str(args.repeats), '--threads', str(args.threads),
+                              '--device', args.device],
                              capture_output=True, text=True, check=True,
                              env=dict(os.environ, OMP_NUM_THREADS=str(args.threads)))
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
         print(f'{v:<24} step {results[-1]["step_s"]:.3f} s   '
               f'peak +{results[-1]["peak_extra_mb"]:.0f} MB', flush=True)
     ref = next(r for r in results if r['variant'] == 'datasetgan_mlp')
-    print(f'\n| head | step time (s) | peak extra RSS (MB) | time vs DatasetGAN | '
+    mem = 'RSS' if args.device == 'cpu' else 'CUDA'
+    print(f'\n| head | step time (s) | peak extra {mem} (MB) | time vs DatasetGAN | '
           f'memory vs DatasetGAN |\n|---|---|---|---|---|')
     for r in results:
         r['time_ratio'] = r['step_s'] / ref['step_s']
@@ -136,6 +151,7 @@ def main():
     os.makedirs(osp.dirname(args.out), exist_ok=True)
     with open(args.out, 'w') as f:
         json.dump(dict(shapes=SHAPES, num_classes=NUM_CLASSES, threads=args.threads,
+                       device=args.device,
                        repeats=args.repeats, results=results), f, indent=2)
     print(f'written {args.out}')
 

@@ -1,14 +1,16 @@
 """P1 (head overhead), P3 (SCS / SIE latency) and evaluation throughput.
 
     python benchmarks/pipeline_speed.py [--threads 2] [--repeats 3] [--skip-256]
-        [--out benchmarks/results/pipeline_speed.json]
+        [--with-1024] [--device cpu|cuda] [--amp] [--out benchmarks/results/pipeline_speed.json]
 
 P1: one LSE training step (generator forward + teacher forward + head forward/backward +
 Adam) divided by the generator + teacher forwards alone, on the toy-world architecture and
 on a StyleGAN2-256 with an ADE20K ResNeSt-101 DeepLabV3 teacher (random weights: weights do
-not change the cost). P3: one SCS sample and one SIE edit (50 Adam steps each) on the toy
-architecture. Throughput: images/s of evaluation (G + teacher + head + metric) next to the
-generator alone. Medians of ``--repeats`` after a warm-up; prints a table, writes JSON.
+not change the cost); ``--with-1024`` adds StyleGAN2-1024 (FFHQ architecture) with the same
+teacher. P3: one SCS sample and one SIE edit (50 Adam steps each) on the toy architecture,
+with ``--amp`` also under bfloat16 autocast. Throughput: images/s of evaluation (G + teacher
++ head + metric) next to the generator alone. Medians of ``--repeats`` after a warm-up (on
+CUDA, synchronised); prints a table, writes JSON.
 """
 import argparse
 import json
@@ -23,24 +25,38 @@ sys.path.insert(0, ROOT)
 
 TOY = 'configs/lse/lse_stylegan2lite-toyfaces64.py'
 SG2_256 = 'configs/lse/lse_stylegan2-church256_ade.py'
+SG2_1024 = 'configs/lse/lse_stylegan2-ffhq1024_face.py'
+DEVICE = 'cpu'
+
+
+def sync():
+    import torch
+    if DEVICE != 'cpu':
+        torch.cuda.synchronize()
 
 
 def timed(fn, repeats):
     fn()  # warm-up
     times = []
     for _ in range(repeats):
+        sync()
         t0 = time.perf_counter()
         fn()
+        sync()
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
 
 
-def build(config, batch, with_ckpt=False):
+def build(config, batch, with_ckpt=False, teacher_from=None):
+    """Model of ``config`` (teacher of ``teacher_from`` if given) and a z batch on DEVICE."""
     import torch
     from mmengine.config import Config
     from mmlinsem.registry import MODELS, build_in_scope
     cfg = Config.fromfile(osp.join(ROOT, config))
     model_cfg = cfg.model.to_dict()
+    if teacher_from:
+        model_cfg['teacher'] = Config.fromfile(osp.join(ROOT, teacher_from)).model.teacher
+        model_cfg['teacher'] = model_cfg['teacher'].to_dict()
     if not (with_ckpt and osp.isfile(osp.join(ROOT, model_cfg['generator']['checkpoint']))):
         model_cfg['generator']['checkpoint'] = None
     model_cfg['teacher']['checkpoint'] = None
@@ -52,13 +68,13 @@ def build(config, batch, with_ckpt=False):
     finally:
         os.chdir(cwd)
     z = torch.randn(batch, model.generator.noise_size)
-    return model, z
+    return model.to(DEVICE), z.to(DEVICE)
 
 
-def p1(config, batch, repeats):
+def p1(config, batch, repeats, teacher_from=None):
     import torch
     from mmengine.optim import OptimWrapper
-    model, z = build(config, batch)
+    model, z = build(config, batch, teacher_from=teacher_from)
     opt = OptimWrapper(torch.optim.Adam(model.head.parameters(), lr=1e-3))
     data = dict(inputs=list(z))
 
@@ -69,11 +85,11 @@ def p1(config, batch, repeats):
 
     t_gt = timed(forward_only, repeats)
     t_step = timed(lambda: model.train_step(data, opt), repeats)
-    return dict(config=config, batch=batch, gen_teacher_s=t_gt, train_step_s=t_step,
-                overhead=t_step / t_gt)
+    return dict(config=config, teacher_from=teacher_from, batch=batch, gen_teacher_s=t_gt,
+                train_step_s=t_step, overhead=t_step / t_gt)
 
 
-def p3(repeats):
+def p3(repeats, amp=False):
     import torch
     from mmlinsem.apis import semantic_conditional_sample, semantic_image_edit
     model, z = build(TOY, 1, with_ckpt=True)
@@ -82,11 +98,13 @@ def p3(repeats):
         target = model.head(feats).argmax(1)[0]
     stroke = torch.zeros(64, 64, dtype=torch.bool)
     stroke[8:24, 16:48] = True
-    t_scs = timed(lambda: semantic_conditional_sample(model, target, n_init=10, steps=50),
-                  repeats)
-    t_sie = timed(lambda: semantic_image_edit(model, z[0], stroke=stroke, label=2, steps=50),
-                  repeats)
-    return dict(config=TOY, scs_s=t_scs, sie_s=t_sie, steps=50)
+    res = dict(config=TOY, steps=50)
+    for tag, mode in [('', False)] + [('_amp', 'bfloat16')] * bool(amp):
+        res['scs' + tag + '_s'] = timed(lambda: semantic_conditional_sample(
+            model, target, n_init=10, steps=50, amp=mode), repeats)
+        res['sie' + tag + '_s'] = timed(lambda: semantic_image_edit(
+            model, z[0], stroke=stroke, label=2, steps=50, amp=mode), repeats)
+    return res
 
 
 def throughput(repeats, batch=16):
@@ -113,17 +131,27 @@ def main():
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--repeats', type=int, default=3)
     p.add_argument('--skip-256', action='store_true', help='skip the StyleGAN2-256 P1 case')
+    p.add_argument('--with-1024', action='store_true',
+                   help='add the StyleGAN2-1024 P1 case (with the StyleGAN2-256 teacher)')
+    p.add_argument('--device', default='cpu', help='cpu or cuda')
+    p.add_argument('--amp', action='store_true', help='also time P3 under bf16 autocast')
     p.add_argument('--out', default=osp.join(ROOT, 'benchmarks', 'results',
                                              'pipeline_speed.json'))
     args = p.parse_args()
+    global DEVICE
+    DEVICE = args.device
     import torch
     torch.set_num_threads(args.threads)
     import mmlinsem  # noqa: F401
-    res = dict(threads=args.threads, repeats=args.repeats, p1=[])
+    res = dict(threads=args.threads, repeats=args.repeats, device=DEVICE, p1=[])
+    if DEVICE != 'cpu':
+        res['device_name'] = torch.cuda.get_device_name()
     res['p1'].append(p1(TOY, 16, args.repeats))
     if not args.skip_256:
         res['p1'].append(p1(SG2_256, 1, args.repeats))
-    res['p3'] = p3(args.repeats)
+    if args.with_1024:
+        res['p1'].append(p1(SG2_1024, 1, args.repeats, teacher_from=SG2_256))
+    res['p3'] = p3(args.repeats, args.amp)
     res['throughput'] = throughput(args.repeats)
     print('| figure | measured | goal |\n|---|---|---|')
     for r in res['p1']:
@@ -132,6 +160,9 @@ def main():
               f"{r['gen_teacher_s']:.3f} s) | <= 1.10 |")
     print(f"| P3 SIE edit, 50 steps, toy GAN | {res['p3']['sie_s']:.2f} s | <= 2 s |")
     print(f"| P3 SCS sample, 10 inits + 50 steps, toy GAN | {res['p3']['scs_s']:.2f} s | - |")
+    if args.amp:
+        print(f"| P3 SIE / SCS under bf16 autocast | {res['p3']['sie_amp_s']:.2f} s / "
+              f"{res['p3']['scs_amp_s']:.2f} s | - |")
     t = res['throughput']
     print(f"| evaluation throughput, toy GAN (batch {t['batch']}) | {t['eval_img_s']:.1f} img/s "
           f"(generator alone {t['generator_img_s']:.1f} img/s) | - |")

@@ -34,7 +34,8 @@ def tiny_teacher_cfg(classes=('background', 'a', 'b', 'c'), **extra):
 def run_tool(*args, env=None, timeout=600):
     """Run a repository tool with this interpreter; return the CompletedProcess."""
     import os
-    full_env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS='1')
+    path = os.pathsep.join(filter(None, [ROOT, os.environ.get('PYTHONPATH')]))
+    full_env = dict(os.environ, PYTHONPATH=path, OMP_NUM_THREADS='1')
     full_env.update(env or {})
     return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True,
                           env=full_env, timeout=timeout)

@@ -60,6 +60,10 @@ def test_analysis_tools(tmp_path):
     assert res.returncode == 0, res.stderr[-2000:]
     out = json.load(open(tmp_path / 'cc' / 'class_centres.json'))
     assert 0 <= out['centres']['mIoU'] <= 100
+    assert set(out['centres']['per_class']) == {'a', 'b', 'c'}  # background left out
+    assert all(v is None or 0 <= v <= 100 for v in out['centres']['per_class'].values())
+    assert (tmp_path / 'cc' / 'class_centres.md').read_text().startswith(
+        '| class (IoU %) | centres |')
     assert (tmp_path / 'cc' / 'centres_vs_lse.png').is_file()
 
 

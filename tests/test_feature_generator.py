@@ -141,3 +141,18 @@ def test_export_generator_tool(tmp_path):
     g = FeatureGenerator(stylegan2_cfg(16), checkpoint=str(tmp_path / 'g.pth'))
     z = torch.randn(1, 16)
     assert torch.allclose(g(z)[0], ema(z)[0])
+
+
+def test_generator_keeps_fp32_under_autocast():
+    """mmagic's StyleGAN modules turn autocast off inside; fed bf16 activations from an outer
+    autocast they fail on CUDA. So the generator runs in fp32 even inside autocast and gives
+    the same result as outside it."""
+    g = FeatureGenerator(generator=stylegan2_cfg(16))
+    z = torch.randn(2, g.noise_size)
+    ref_img, ref_feats = g(z)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        img, feats = g(z)
+        img16, _ = g(z.bfloat16())  # a reduced-precision latent is taken as fp32
+    assert img.dtype == img16.dtype == torch.float32
+    assert all(f.dtype == torch.float32 for f in feats)
+    assert torch.equal(img, ref_img)

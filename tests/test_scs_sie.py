@@ -103,10 +103,42 @@ def test_scs_and_sie_tools(tmp_path):
     assert m['num_samples'] == 4 and (tmp_path / 'scs' / 'scs_grid.png').is_file()
     res = run_tool('tools/sie.py', 'tests/configs/tiny_lse.py', ckpt, '--label', 'b',
                    '--box', '0,0,8,8', '--steps', '3', '--baseline-color', '255,0,0',
-                   '--out', str(tmp_path / 'sie'))
+                   '--amp', '--out', str(tmp_path / 'sie'))
     assert res.returncode == 0, res.stderr[-2000:]
     m = json.load(open(tmp_path / 'sie' / 'metrics.json'))
-    assert m['label'] == 'b' and 'colour_baseline' in m
+    assert m['label'] == 'b' and 'colour_baseline' in m and m['amp'] == 'bfloat16'
     res = run_tool('tools/sie.py', 'tests/configs/tiny_lse.py', ckpt, '--label', 'nope',
                    '--box', '0,0,8,8')
     assert res.returncode == 2 and res.stderr.strip().splitlines()[-1].startswith('error:')
+
+
+@pytest.mark.parametrize('amp', ['bfloat16', 'float16'])
+def test_amp_scs_and_sie_follow_fp32(model, amp):
+    """Issue 6: autocast forwards (the head runs in ``amp``), fp32 latent / outputs, and the
+    same optimisation as fp32 up to rounding."""
+    dtypes = []
+    hook = model.head.register_forward_hook(lambda m, i, o: dtypes.append(o.dtype))
+    try:
+        target = _target(model)
+        kw = dict(seed=1, space='mixz', n_init=4, steps=15, lr=0.05)
+        ref = semantic_conditional_sample(model, target, **kw)
+        dtypes.clear()
+        out = semantic_conditional_sample(model, target, amp=amp, **kw)
+    finally:
+        hook.remove()
+    assert set(dtypes) == {getattr(torch, amp)}
+    assert out['latent'].dtype == out['image'].dtype == torch.float32
+    assert out['init_index'] == ref['init_index']
+    assert out['loss_history'][-1] < out['loss_history'][0]
+    assert out['loss_history'] == pytest.approx(ref['loss_history'], rel=0.05)
+    z = torch.randn(16, generator=torch.Generator().manual_seed(3))
+    stroke = torch.zeros(16, 16, dtype=torch.bool)
+    stroke[4:10, 4:10] = True
+    edit = semantic_image_edit(model, z, stroke=stroke, label=2, steps=10, lr=0.05, amp=amp)
+    assert edit['loss_history'][-1] < edit['loss_history'][0]
+    colour = color_edit(model, z, stroke, color=[1.0, -1.0, -1.0], steps=10, lr=0.05, amp=amp)
+    assert colour['loss_history'][-1] < colour['loss_history'][0]
+    res = evaluate_scs(model, [target], samples_per_target=1, n_init=2, steps=2, amp=amp)
+    assert 0 <= res['miou'] <= 100
+    with pytest.raises(MMLinsemError, match='amp must be'):
+        semantic_conditional_sample(model, target, steps=1, amp='int8')

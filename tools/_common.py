@@ -38,6 +38,18 @@ def check_amp():
         raise MMLinsemError('--amp needs a CUDA GPU (mmengine AmpOptimWrapper); none found')
 
 
+def add_amp_args(parser):
+    """--amp / --amp-dtype of the latent-optimisation tools (SCS, SIE)."""
+    parser.add_argument('--amp', action='store_true',
+                        help='autocast the generator / predictor forwards (the latent and '
+                             'the losses stay fp32); works on CPU too')
+    parser.add_argument('--amp-dtype', default='bfloat16', choices=['bfloat16', 'float16'])
+
+
+def amp_from_args(args):
+    return args.amp_dtype if args.amp else False
+
+
 def adapt_launcher(cfg, launcher):
     """Set the launcher; without a GPU, distributed jobs use gloo instead of nccl."""
     import torch

@@ -2,7 +2,7 @@
 
     python tools/scs.py CONFIG CHECKPOINT [--targets DIR] [--num-targets 4] [--samples 3]
         [--space z|w|w+|mixz] [--predictor head|teacher] [--n-init 10] [--steps 50]
-        [--lr 0.01] [--seed 0] [--out DIR]
+        [--lr 0.01] [--seed 0] [--out DIR] [--amp [--amp-dtype float16]]
 
 Targets are index-mask PNGs from ``--targets`` or, by default, teacher masks of generated
 images (``--target-seed``), as the paper does for scenes. Prints and writes (``metrics.json``)
@@ -15,7 +15,7 @@ import json
 import os
 import os.path as osp
 
-from _common import run_main
+from _common import add_amp_args, amp_from_args, run_main
 
 
 def parse_args():
@@ -34,6 +34,7 @@ def parse_args():
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--device', default='cpu')
     p.add_argument('--out', default='work_dirs/scs')
+    add_amp_args(p)
     return p.parse_args()
 
 
@@ -61,7 +62,8 @@ def main():
     targets = load_targets(args, inf)
     res = evaluate_scs(inf.model, targets, samples_per_target=args.samples, seed=args.seed,
                        return_samples=True, space=args.space, predictor=args.predictor,
-                       n_init=args.n_init, steps=args.steps, lr=args.lr)
+                       n_init=args.n_init, steps=args.steps, lr=args.lr,
+                       amp=amp_from_args(args))
     palette = default_palette(len(inf.classes))
     rows = []
     for t, target in enumerate(targets):
@@ -73,7 +75,7 @@ def main():
     save_rgb(osp.join(args.out, 'scs_grid.png'), grid(rows, scale=2))
     metrics = {k: v for k, v in res.items() if k != 'samples'}
     metrics.update(space=args.space, predictor=args.predictor, steps=args.steps,
-                   n_init=args.n_init)
+                   n_init=args.n_init, amp=amp_from_args(args) or None)
     with open(osp.join(args.out, 'metrics.json'), 'w') as f:
         json.dump(metrics, f, indent=2)
     print(f"SCS semantic accuracy (teacher mIoU vs target): {res['miou']:.2f}  "

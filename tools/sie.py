@@ -2,7 +2,7 @@
 
     python tools/sie.py CONFIG CHECKPOINT --label CLASS --box X0,Y0,X1,Y1
         [--stroke-mask PNG] [--seed 0] [--index 0] [--space mixz|w+] [--steps 50]
-        [--lr 0.01] [--baseline-color R,G,B] [--out DIR]
+        [--lr 0.01] [--baseline-color R,G,B] [--out DIR] [--amp [--amp-dtype float16]]
 
 The stroke is a box (pixel coordinates at the label size) or a PNG (non-zero = stroke).
 Writes a picture (original | its mask | target | edited | new mask [| colour baseline]) and
@@ -14,7 +14,7 @@ import json
 import os
 import os.path as osp
 
-from _common import run_main
+from _common import add_amp_args, amp_from_args, run_main
 
 
 def parse_args():
@@ -32,6 +32,7 @@ def parse_args():
     p.add_argument('--baseline-color', help='R,G,B (0..255): also run the colour baseline')
     p.add_argument('--device', default='cpu')
     p.add_argument('--out', default='work_dirs/sie')
+    add_amp_args(p)
     return p.parse_args()
 
 
@@ -68,20 +69,21 @@ def main():
         raise MMLinsemError('give the stroke with --box X0,Y0,X1,Y1 or --stroke-mask PNG')
     z = latent_for(args.seed, args.index, (inf.model.generator.noise_size, ))
     out = semantic_image_edit(inf.model, z, stroke=stroke, label=label, space=args.space,
-                              steps=args.steps, lr=args.lr)
+                              steps=args.steps, lr=args.lr, amp=amp_from_args(args))
     pal = default_palette(len(classes))
     row = [img_to_uint8(out['original_image'][0]).numpy(),
            colorize(out['original_mask'].cpu().numpy(), pal),
            colorize(out['target'].cpu().numpy(), pal),
            img_to_uint8(out['image'][0]).numpy(), colorize(out['mask'].cpu().numpy(), pal)]
     metrics = dict(label=classes[label], stroke_pixels=int(stroke.sum()), space=args.space,
-                   steps=args.steps, lse=dict(
+                   steps=args.steps,
+                   amp=amp_from_args(args) or None, lse=dict(
                        target_agreement_inside=out['target_agreement_inside'],
                        pixel_change_outside=out['pixel_change_outside']))
     if args.baseline_color:
         rgb = [int(v) / 127.5 - 1 for v in args.baseline_color.split(',')]
         base = color_edit(inf.model, z, stroke, rgb, space=args.space, steps=args.steps,
-                          lr=args.lr)
+                          lr=args.lr, amp=amp_from_args(args))
         from mmlinsem.apis.latent_optim import predict_logits
         from mmlinsem.apis.scs import render
         with torch.no_grad():

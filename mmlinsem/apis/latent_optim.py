@@ -1,5 +1,6 @@
 """Shared pieces of mask-driven latent optimisation (SCS and SIE)."""
-from contextlib import contextmanager
+import functools
+from contextlib import contextmanager, nullcontext
 from typing import Optional
 
 import torch
@@ -9,11 +10,34 @@ from mmlinsem.errors import MMLinsemError
 from mmlinsem.models.heads.multi_layer_head import upsample
 
 SPACES = ('z', 'w', 'w+', 'mixz')
+AMP_DTYPES = dict(bfloat16=torch.bfloat16, float16=torch.float16)
 
 
 def unwrap(model):
     head = model.head.module if hasattr(model.head, 'module') else model.head
     return head
+
+
+def autocast(device, amp=False):
+    """Autocast context for ``amp``: False (fp32), True / 'bfloat16' or 'float16'."""
+    if not amp:
+        return nullcontext()
+    name = 'bfloat16' if amp is True else amp
+    if name not in AMP_DTYPES:
+        raise MMLinsemError(f"amp must be False, True, 'bfloat16' or 'float16', got {amp!r}")
+    return torch.autocast(torch.device(device).type, dtype=AMP_DTYPES[name])
+
+
+def amp_option(fn):
+    """Give ``fn(model, ...)`` an ``amp=False`` keyword: its generator / predictor forwards
+    then run under autocast (see :func:`autocast`) on the model's device. The optimised
+    latent, the returned images and logits and the losses stay fp32; with float16,
+    :func:`run_adam` scales the gradients."""
+    @functools.wraps(fn)
+    def wrapper(model, *args, amp=False, **kwargs):
+        with autocast(next(unwrap(model).parameters()).device, amp):
+            return fn(model, *args, **kwargs)
+    return wrapper
 
 
 def check_target(target: torch.Tensor, num_classes: int, size, ignore_index: int = 255):
@@ -51,7 +75,7 @@ def predict_logits(model, img, feats, size, predictor: str) -> torch.Tensor:
         logits = model.head(feats)
     else:
         raise MMLinsemError(f"predictor must be 'head' or 'teacher', got {predictor!r}")
-    return upsample(logits, size)
+    return upsample(logits, size).float()
 
 
 def regularised_loss(logits, target, param, param0, reg_init: float, reg_prior: float,
@@ -67,15 +91,21 @@ def regularised_loss(logits, target, param, param0, reg_init: float, reg_prior: 
 def run_adam(step_fn, param: torch.Tensor, steps: int, lr: float,
              callback: Optional[callable] = None):
     """Adam on ``param`` (Adam is element-wise: one optimiser over stacked per-layer latents
-    equals one optimiser per layer, as in the original's mixwp)."""
+    equals one optimiser per layer, as in the original's mixwp). Under float16 autocast
+    the gradients are scaled (and steps with inf/nan gradients skipped)."""
+    device = param.device.type
+    fp16 = (torch.is_autocast_enabled(device) and
+            torch.get_autocast_dtype(device) == torch.float16)
+    scaler = torch.amp.GradScaler(device, enabled=fp16)
     param.requires_grad_(True)
     opt = torch.optim.Adam([param], lr=lr)
     history = []
     for i in range(steps):
         opt.zero_grad(set_to_none=True)
         loss = step_fn(param)
-        loss.backward()
-        opt.step()
+        scaler.scale(loss).backward()
+        scaler.step(opt)
+        scaler.update()
         history.append(float(loss.detach()))
         if callback is not None:
             callback(i, float(loss.detach()))

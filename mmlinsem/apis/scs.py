@@ -6,8 +6,8 @@ import torch
 
 from mmlinsem.datasets.latent_seed_dataset import latent_for, sample_seed
 from mmlinsem.evaluation import aggregate_iou, per_image_iou
-from .latent_optim import (check_target, frozen, predict_logits, regularised_loss,
-                           run_adam, to_wp, unwrap)
+from .latent_optim import (amp_option, check_target, frozen, predict_logits,
+                           regularised_loss, run_adam, to_wp, unwrap)
 
 
 def label_size(model):
@@ -26,11 +26,15 @@ def init_param(generator, z: torch.Tensor, space: str) -> torch.Tensor:
 
 
 def render(generator, param: torch.Tensor, space: str):
+    """(fp32 image, features) of the latent parameter."""
     if space == 'z' and not generator.style_based:
-        return generator(param, space='z')
-    return generator(to_wp(generator, param, space), space='w+', truncate=False)
+        img, feats = generator(param, space='z')
+    else:
+        img, feats = generator(to_wp(generator, param, space), space='w+', truncate=False)
+    return img.float(), feats
 
 
+@amp_option
 def semantic_conditional_sample(model, target, seed: int = 0, predictor: str = 'head',
                                 space: str = 'z', n_init: int = 10, steps: int = 50,
                                 lr: float = 0.01, reg_init: float = 1e-3,
@@ -41,7 +45,7 @@ def semantic_conditional_sample(model, target, seed: int = 0, predictor: str = '
     whose prediction agrees with the target on most pixels, then runs Adam on the latent
     (``space``: z, w, w+ or per-layer z 'mixz') with cross-entropy to the target plus
     ``reg_init ||p - p0||^2 + reg_prior ||p||^2``. ``predictor``: 'head' (the LSE) or
-    'teacher' (the paper's baseline).
+    'teacher' (the paper's baseline). ``amp``: see :func:`~.latent_optim.amp_option`.
     """
     gen = model.generator
     device = next(unwrap(model).parameters()).device
@@ -71,10 +75,12 @@ def semantic_conditional_sample(model, target, seed: int = 0, predictor: str = '
                 teacher_label=teacher, init_index=best, loss_history=history)
 
 
+@amp_option
 def evaluate_scs(model, targets: Sequence[torch.Tensor], samples_per_target: int = 10,
                  seed: int = 0, return_samples: bool = False, **kwargs) -> dict:
     """Semantic accuracy: the teacher's mIoU (paper metric) of every sample vs its target,
-    over targets x samples, beside the score of random samples (no optimisation)."""
+    over targets x samples, beside the score of random samples (no optimisation).
+    ``amp`` (autocast) covers both; other keywords go to semantic_conditional_sample."""
     k = unwrap(model).num_classes
     scs_ious, rand_ious, samples = [], [], []
     for t, target in enumerate(targets):

@@ -5,8 +5,8 @@ import torch
 import torch.nn.functional as F
 
 from mmlinsem.errors import MMLinsemError
-from .latent_optim import (check_target, frozen, predict_logits, regularised_loss,
-                           run_adam, unwrap)
+from .latent_optim import (amp_option, check_target, frozen, predict_logits,
+                           regularised_loss, run_adam, unwrap)
 from .scs import init_param, label_size, render
 
 
@@ -46,6 +46,7 @@ def _edit_metrics(img0, img1, pred, target, region):
                 pixel_change_outside=float(change[outside].mean()) if outside.any() else 0.0)
 
 
+@amp_option
 def semantic_image_edit(model, latent: torch.Tensor, latent_space: str = 'z',
                         target: Optional[torch.Tensor] = None,
                         stroke: Optional[torch.Tensor] = None, label: Optional[int] = None,
@@ -58,7 +59,7 @@ def semantic_image_edit(model, latent: torch.Tensor, latent_space: str = 'z',
     paint on the current LSE mask. The default ``space='mixz'`` optimises one z per layer
     (the original's mixwp) with the SCS regularisers. Returns the edited image, its new
     mask and metrics: agreement with the target inside the edited region, mean pixel
-    change outside it.
+    change outside it. ``amp``: see :func:`~.latent_optim.amp_option`.
     """
     gen = model.generator
     size = label_size(model)
@@ -89,11 +90,12 @@ def semantic_image_edit(model, latent: torch.Tensor, latent_space: str = 'z',
                 **_edit_metrics(img0, img, pred, target, region))
 
 
+@amp_option
 def color_edit(model, latent: torch.Tensor, stroke: torch.Tensor, color, latent_space='z',
                space: str = 'mixz', steps: int = 50, lr: float = 0.01,
                preserve: float = 1.0) -> dict:
     """The colour-space baseline: pull stroke pixels to ``color`` (RGB in [-1, 1]) and keep
-    the other pixels as they were; no semantics involved."""
+    the other pixels as they were; no semantics involved. ``amp`` as in SIE."""
     gen = model.generator
     param0 = _start(model, latent, latent_space, space)
     with torch.no_grad():

@@ -213,8 +213,9 @@ class SemanticExtractor(BaseModel):
 
 
 def img_to_uint8(img: torch.Tensor) -> torch.Tensor:
-    """(3, H, W) RGB in [-1, 1] -> (H, W, 3) uint8."""
-    return ((img.float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(1, 2, 0)
+    """(3, H, W) RGB in [-1, 1] -> (H, W, 3) uint8 on the CPU (for pictures)."""
+    img = ((img.detach().float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+    return img.permute(1, 2, 0).cpu()
 
 
 def _item(values, i):

@@ -3,9 +3,9 @@
     python tools/analysis/class_centres.py CONFIG [--checkpoint TRAINED_LSE]
         [--num-images 3000] [--pixels-per-image 1024] [--eval-samples 1000] [--out DIR]
 
-Writes ``centres.pt``, ``class_centres.json`` (mIoU of the forged LSE and, with
-``--checkpoint``, of the trained one) and ``centres_vs_lse.png`` (image | teacher |
-centres [| trained LSE]).
+Writes ``centres.pt``, ``class_centres.json`` (mIoU and per-class IoU of the forged LSE
+and, with ``--checkpoint``, of the trained one), ``class_centres.md`` (the per-class IoUs
+side by side) and ``centres_vs_lse.png`` (image | teacher | centres [| trained LSE]).
 """
 import argparse
 import json
@@ -33,6 +33,7 @@ def main():
     args = parse_args()
     import torch
     from mmlinsem.analysis import class_centres, evaluate_extractor, forge_lse_from_centres
+    from mmlinsem.analysis.category_selection import markdown_table
     from mmlinsem.apis import LinSemInferencer
     from mmlinsem.datasets.latent_seed_dataset import default_palette
     from mmlinsem.models.semantic_extractor import img_to_uint8
@@ -50,6 +51,13 @@ def main():
     torch.save(dict(centres=centres, classes=forged.classes), osp.join(args.out, 'centres.pt'))
     with open(osp.join(args.out, 'class_centres.json'), 'w') as f:
         json.dump(res, f, indent=2)
+    names = list(res)
+    per_class = [{c: float('nan') if v is None else v / 100
+                  for c, v in res[n]['per_class'].items()} for n in names]
+    with open(osp.join(args.out, 'class_centres.md'), 'w') as f:
+        f.write(markdown_table(names, per_class).replace(
+            '| class |', '| class (IoU %) |', 1) +
+            '| **mIoU** | ' + ' | '.join(f"**{res[n]['mIoU']:.1f}**" for n in names) + ' |\n')
     pal = default_palette(len(forged.classes))
     z = forged.latents(99, 6)
     segs = [m.segment(z) for m in models]

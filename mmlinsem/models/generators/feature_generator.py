@@ -207,21 +207,15 @@ class FeatureGenerator(nn.Module):
         Returns:
             tuple: image (N, 3, H, W) RGB in about [-1, 1] and the list of features.
         """
-        g = self.generator
         self._captured = []
+        # The generator keeps its own precision under AMP: mmagic's StyleGAN modules switch
+        # autocast off inside (unless built with fp16_enabled / num_fp16_scales), so
+        # reduced-precision activations from outside would meet fp32 weights there. AMP
+        # still covers the head and the teacher.
         try:
-            if self.style_based:
-                wp = self.to_wp(latent, space, truncate)
-                if noise is None and self.noise == 'random':
-                    noise = self.make_noise(wp.shape[0], noise_generator)
-                kwargs = dict(input_is_latent=True, randomize_noise=False)
-                if noise is not None:
-                    kwargs['injected_noise'] = noise
-                img = g([wp], **kwargs)
-            else:
-                if space != 'z':
-                    raise MMLinsemError(f'{type(g).__name__} takes z only, got space={space!r}')
-                img = g(latent)
+            with torch.autocast(latent.device.type, enabled=False):
+                img = self._synthesize(latent.float(), space, truncate, noise,
+                                       noise_generator)
             feats = self._captured
         finally:
             self._captured = None
@@ -230,3 +224,17 @@ class FeatureGenerator(nn.Module):
         if self.output_order == 'bgr':
             img = img.flip(1)
         return img, feats
+
+    def _synthesize(self, latent, space, truncate, noise, noise_generator):
+        g = self.generator
+        if not self.style_based:
+            if space != 'z':
+                raise MMLinsemError(f'{type(g).__name__} takes z only, got space={space!r}')
+            return g(latent)
+        wp = self.to_wp(latent, space, truncate)
+        if noise is None and self.noise == 'random':
+            noise = self.make_noise(wp.shape[0], noise_generator)
+        kwargs = dict(input_is_latent=True, randomize_noise=False)
+        if noise is not None:
+            kwargs['injected_noise'] = noise
+        return g([wp], **kwargs)
