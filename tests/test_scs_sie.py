@@ -103,10 +103,16 @@ def test_scs_and_sie_tools(tmp_path):
     assert m['num_samples'] == 4 and (tmp_path / 'scs' / 'scs_grid.png').is_file()
     res = run_tool('tools/sie.py', 'tests/configs/tiny_lse.py', ckpt, '--label', 'b',
                    '--box', '0,0,8,8', '--steps', '3', '--baseline-color', '255,0,0',
-                   '--amp', '--out', str(tmp_path / 'sie'))
+                   '--index', '0,1', '--amp', '--out', str(tmp_path / 'sie'))
     assert res.returncode == 0, res.stderr[-2000:]
     m = json.load(open(tmp_path / 'sie' / 'metrics.json'))
-    assert m['label'] == 'b' and 'colour_baseline' in m and m['amp'] == 'bfloat16'
+    assert m['label'] == 'b' and m['amp'] == 'bfloat16' and m['num_edits'] == 2
+    for method in ('lse', 'colour_baseline'):  # the summary is the mean over the edits
+        per_edit = [e[method]['pixel_change_outside'] for e in m['edits']]
+        assert abs(m[method]['pixel_change_outside'] - sum(per_edit) / 2) < 1e-9
+    res = run_tool('tools/sie.py', 'tests/configs/tiny_lse.py', ckpt, '--label', 'b',
+                   '--box', '0,0,8,8', '--baseline-color', 'red')
+    assert res.returncode == 2 and 'baseline-color' in res.stderr.strip().splitlines()[-1]
     res = run_tool('tools/sie.py', 'tests/configs/tiny_lse.py', ckpt, '--label', 'nope',
                    '--box', '0,0,8,8')
     assert res.returncode == 2 and res.stderr.strip().splitlines()[-1].startswith('error:')

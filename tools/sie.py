@@ -1,13 +1,14 @@
 """Semantic Image Editing: paint a class on the LSE mask, get the edited image.
 
     python tools/sie.py CONFIG CHECKPOINT --label CLASS --box X0,Y0,X1,Y1
-        [--stroke-mask PNG] [--seed 0] [--index 0] [--space mixz|w+] [--steps 50]
+        [--stroke-mask PNG] [--seed 0] [--index 0[,1,...]] [--space mixz|w+] [--steps 50]
         [--lr 0.01] [--baseline-color R,G,B] [--out DIR] [--amp [--amp-dtype float16]]
 
 The stroke is a box (pixel coordinates at the label size) or a PNG (non-zero = stroke).
-Writes a picture (original | its mask | target | edited | new mask [| colour baseline]) and
-``metrics.json`` (agreement with the target inside the edited region, mean pixel change
-outside it; the same for the colour baseline when ``--baseline-color`` is given, RGB 0..255).
+Writes a picture (a row per edit: original | its mask | target | edited | new mask
+[| colour baseline]) and ``metrics.json`` (agreement with the target inside the edited
+region, mean pixel change outside it, per edit and averaged over the edits; the same for the
+colour baseline when ``--baseline-color`` is given, RGB 0..255, its mask read by the LSE).
 """
 import argparse
 import json
@@ -25,7 +26,8 @@ def parse_args():
     p.add_argument('--box', help='stroke rectangle X0,Y0,X1,Y1 (label-size pixels)')
     p.add_argument('--stroke-mask', help='PNG, non-zero pixels are the stroke')
     p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--index', type=int, default=0)
+    p.add_argument('--index', default='0',
+                   help='sample index, or several (0,1,2): one edit each, metrics averaged')
     p.add_argument('--space', default='mixz', choices=['mixz', 'w+'])
     p.add_argument('--steps', type=int, default=50)
     p.add_argument('--lr', type=float, default=0.01)
@@ -41,12 +43,11 @@ def main():
     import numpy as np
     import torch
     from PIL import Image
-    from mmlinsem.apis import LinSemInferencer, color_edit, semantic_image_edit
+    from mmlinsem.apis import LinSemInferencer
     from mmlinsem.apis.scs import label_size
     from mmlinsem.datasets.latent_seed_dataset import default_palette, latent_for
     from mmlinsem.errors import MMLinsemError
-    from mmlinsem.models.semantic_extractor import img_to_uint8
-    from mmlinsem.visualization import colorize, grid, save_rgb
+    from mmlinsem.visualization import grid, save_rgb
     inf = LinSemInferencer(args.config, args.checkpoint, device=args.device)
     classes = inf.classes
     label = classes.index(args.label) if args.label in classes else None
@@ -67,40 +68,68 @@ def main():
         stroke[max(y0, 0):min(y1, h), max(x0, 0):min(x1, w)] = True
     else:
         raise MMLinsemError('give the stroke with --box X0,Y0,X1,Y1 or --stroke-mask PNG')
-    z = latent_for(args.seed, args.index, (inf.model.generator.noise_size, ))
-    out = semantic_image_edit(inf.model, z, stroke=stroke, label=label, space=args.space,
-                              steps=args.steps, lr=args.lr, amp=amp_from_args(args))
+    try:
+        indices = [int(v) for v in args.index.split(',')]
+        rgb = ([int(v) / 127.5 - 1 for v in args.baseline_color.split(',')]
+               if args.baseline_color else None)
+    except ValueError:
+        raise MMLinsemError(f'--index takes I[,I...] and --baseline-color R,G,B, got '
+                            f'{args.index!r} and {args.baseline_color!r}') from None
+    if rgb is not None and len(rgb) != 3:
+        raise MMLinsemError(f'--baseline-color takes R,G,B, got {args.baseline_color!r}')
     pal = default_palette(len(classes))
+    rows, edits = [], []
+    for index in indices:
+        z = latent_for(args.seed, index, (inf.model.generator.noise_size, ))
+        row, metrics = edit_one(inf, z, stroke, label, rgb, args, pal)
+        rows.append(row)
+        edits.append(dict(index=index, **metrics))
+    methods = ['lse'] + (['colour_baseline'] if rgb is not None else [])
+    summary = dict(label=classes[label], stroke_pixels=int(stroke.sum()), space=args.space,
+                   steps=args.steps, amp=amp_from_args(args) or None, seed=args.seed,
+                   num_edits=len(edits), edits=edits)
+    for m in methods:  # means over the edits
+        summary[m] = {k: mean([e[m][k] for e in edits if e[m][k] is not None])
+                      for k in ('target_agreement_inside', 'pixel_change_outside')}
+    os.makedirs(args.out, exist_ok=True)
+    save_rgb(osp.join(args.out, 'sie.png'), grid(rows, scale=3))
+    with open(osp.join(args.out, 'metrics.json'), 'w') as f:
+        json.dump(summary, f, indent=2)
+    print(json.dumps({k: v for k, v in summary.items() if k != 'edits'}))
+
+
+def mean(values):
+    return sum(values) / len(values) if values else None
+
+
+def edit_one(inf, z, stroke, label, rgb, args, pal):
+    """One edit (and its colour baseline): a picture row and the metrics."""
+    import torch
+    from mmlinsem.apis import color_edit, semantic_image_edit
+    from mmlinsem.apis.latent_optim import predict_logits
+    from mmlinsem.apis.scs import render
+    from mmlinsem.apis.sie import edit_metrics
+    from mmlinsem.models.semantic_extractor import img_to_uint8
+    from mmlinsem.visualization import colorize
+    amp = amp_from_args(args)
+    out = semantic_image_edit(inf.model, z, stroke=stroke, label=label, space=args.space,
+                              steps=args.steps, lr=args.lr, amp=amp)
     row = [img_to_uint8(out['original_image'][0]).numpy(),
            colorize(out['original_mask'].cpu().numpy(), pal),
            colorize(out['target'].cpu().numpy(), pal),
            img_to_uint8(out['image'][0]).numpy(), colorize(out['mask'].cpu().numpy(), pal)]
-    metrics = dict(label=classes[label], stroke_pixels=int(stroke.sum()), space=args.space,
-                   steps=args.steps,
-                   amp=amp_from_args(args) or None, lse=dict(
-                       target_agreement_inside=out['target_agreement_inside'],
-                       pixel_change_outside=out['pixel_change_outside']))
-    if args.baseline_color:
-        rgb = [int(v) / 127.5 - 1 for v in args.baseline_color.split(',')]
+    metrics = dict(lse={k: out[k] for k in ('target_agreement_inside', 'pixel_change_outside')})
+    if rgb is not None:
         base = color_edit(inf.model, z, stroke, rgb, space=args.space, steps=args.steps,
-                          lr=args.lr, amp=amp_from_args(args))
-        from mmlinsem.apis.latent_optim import predict_logits
-        from mmlinsem.apis.scs import render
+                          lr=args.lr, amp=amp)
         with torch.no_grad():
             img, feats = render(inf.model.generator, base['latent'], args.space)
-            mask = predict_logits(inf.model, img, feats, (h, w), 'head').argmax(1)[0]
-        region = out['target'] != out['original_mask']
-        change = ((base['image'] - base['original_image']).abs().mean(1)[0] / 2)
-        metrics['colour_baseline'] = dict(
-            target_agreement_inside=float((mask[region] == out['target'][region])
-                                          .float().mean()) if region.any() else None,
-            pixel_change_outside=float(change[~stroke].mean()))
+            mask = predict_logits(inf.model, img, feats, stroke.shape, 'head').argmax(1)[0]
+        region = (out['target'] != out['original_mask']).to(mask.device)
+        metrics['colour_baseline'] = edit_metrics(base['original_image'], base['image'], mask,
+                                                  out['target'].to(mask.device), region)
         row.append(img_to_uint8(base['image'][0]).numpy())
-    os.makedirs(args.out, exist_ok=True)
-    save_rgb(osp.join(args.out, 'sie.png'), grid([row], scale=3))
-    with open(osp.join(args.out, 'metrics.json'), 'w') as f:
-        json.dump(metrics, f, indent=2)
-    print(json.dumps(metrics))
+    return row, metrics
 
 
 if __name__ == '__main__':

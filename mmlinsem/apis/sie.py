@@ -35,7 +35,8 @@ def _start(model, latent: torch.Tensor, latent_space: str, space: str):
     raise MMLinsemError(f'cannot start a {space!r} edit from a {latent_space!r} latent')
 
 
-def _edit_metrics(img0, img1, pred, target, region):
+def edit_metrics(img0, img1, pred, target, region):
+    """Agreement with ``target`` inside the edited ``region``; mean |change| outside it."""
     inside = float((pred[region] == target[region]).float().mean()) if region.any() else None
     if tuple(region.shape) != tuple(img0.shape[-2:]):  # labels at another size than images
         region = F.interpolate(region[None, None].float(), size=img0.shape[-2:],
@@ -87,7 +88,7 @@ def semantic_image_edit(model, latent: torch.Tensor, latent_space: str = 'z',
         pred = predict_logits(model, img, feats, size, 'head').argmax(1)[0]
     return dict(latent=param.detach(), space=space, image=img, mask=pred, target=target,
                 original_image=img0, original_mask=current, loss_history=history,
-                **_edit_metrics(img0, img, pred, target, region))
+                **edit_metrics(img0, img, pred, target, region))
 
 
 @amp_option
