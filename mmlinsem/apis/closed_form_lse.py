@@ -78,7 +78,7 @@ def fit_lse_closed_form(model, num_images: int = 256, pixels_per_image: int = 10
         label_fn: ``(images, feats) -> labels``; default: the model's teacher.
     """
     from mmlinsem.models import LSEHead
-    head = model.head.module if hasattr(model.head, 'module') else model.head
+    head = model.head_module
     if not isinstance(head, LSEHead):
         raise MMLinsemError(f'closed-form fitting needs an LSEHead, got {type(head).__name__}')
     if label_fn is None and model.teacher is None:

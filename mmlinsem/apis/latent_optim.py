@@ -13,11 +13,6 @@ SPACES = ('z', 'w', 'w+', 'mixz')
 AMP_DTYPES = dict(bfloat16=torch.bfloat16, float16=torch.float16)
 
 
-def unwrap(model):
-    head = model.head.module if hasattr(model.head, 'module') else model.head
-    return head
-
-
 def autocast(device, amp=False):
     """Autocast context for ``amp``: False (fp32), True / 'bfloat16' or 'float16'."""
     if not amp:
@@ -35,7 +30,7 @@ def amp_option(fn):
     :func:`run_adam` scales the gradients."""
     @functools.wraps(fn)
     def wrapper(model, *args, amp=False, **kwargs):
-        with autocast(next(unwrap(model).parameters()).device, amp):
+        with autocast(next(model.head_module.parameters()).device, amp):
             return fn(model, *args, **kwargs)
     return wrapper
 

@@ -7,7 +7,7 @@ import torch
 from mmlinsem.datasets.latent_seed_dataset import latent_for, sample_seed
 from mmlinsem.evaluation import aggregate_iou, per_image_iou
 from .latent_optim import (amp_option, check_target, frozen, predict_logits,
-                           regularised_loss, run_adam, to_wp, unwrap)
+                           regularised_loss, run_adam, to_wp)
 
 
 def label_size(model):
@@ -48,9 +48,9 @@ def semantic_conditional_sample(model, target, seed: int = 0, predictor: str = '
     'teacher' (the paper's baseline). ``amp``: see :func:`~.latent_optim.amp_option`.
     """
     gen = model.generator
-    device = next(unwrap(model).parameters()).device
+    device = next(model.head_module.parameters()).device
     size = label_size(model)
-    target = check_target(target, unwrap(model).num_classes, size, ignore_index).to(device)
+    target = check_target(target, model.head_module.num_classes, size, ignore_index).to(device)
     z = torch.stack([latent_for(seed, i, (gen.noise_size, )) for i in range(n_init)])
     with torch.no_grad():
         params = init_param(gen, z.to(device), space)
@@ -65,7 +65,7 @@ def semantic_conditional_sample(model, target, seed: int = 0, predictor: str = '
         logits = predict_logits(model, img, feats, size, predictor)
         return regularised_loss(logits, target[None], p, p0, reg_init, reg_prior, ignore_index)
 
-    with frozen(unwrap(model)):
+    with frozen(model.head_module):
         history = run_adam(step, param, steps, lr)
     with torch.no_grad():
         img, feats = render(gen, param, space)
@@ -81,7 +81,7 @@ def evaluate_scs(model, targets: Sequence[torch.Tensor], samples_per_target: int
     """Semantic accuracy: the teacher's mIoU (paper metric) of every sample vs its target,
     over targets x samples, beside the score of random samples (no optimisation).
     ``amp`` (autocast) covers both; other keywords go to semantic_conditional_sample."""
-    k = unwrap(model).num_classes
+    k = model.head_module.num_classes
     scs_ious, rand_ious, samples = [], [], []
     for t, target in enumerate(targets):
         target = torch.as_tensor(target).long()

@@ -6,7 +6,7 @@ import torch.nn.functional as F
 
 from mmlinsem.errors import MMLinsemError
 from .latent_optim import (amp_option, check_target, frozen, predict_logits,
-                           regularised_loss, run_adam, unwrap)
+                           regularised_loss, run_adam)
 from .scs import init_param, label_size, render
 
 
@@ -22,7 +22,7 @@ def fuse_stroke(mask: torch.Tensor, stroke: torch.Tensor, label: int) -> torch.T
 
 def _start(model, latent: torch.Tensor, latent_space: str, space: str):
     gen = model.generator
-    device = next(unwrap(model).parameters()).device
+    device = next(model.head_module.parameters()).device
     latent = latent.to(device)
     latent = latent[None] if latent.ndim == (2 if latent_space == 'w+' else 1) else latent
     if space == 'mixz' and latent_space != 'z':
@@ -72,7 +72,7 @@ def semantic_image_edit(model, latent: torch.Tensor, latent_space: str = 'z',
         if stroke is None or label is None:
             raise MMLinsemError('give target=MASK, or stroke=BOOL_MASK and label=CLASS')
         target = fuse_stroke(current.cpu(), torch.as_tensor(stroke), label)
-    target = check_target(target, unwrap(model).num_classes, size).to(current.device)
+    target = check_target(target, model.head_module.num_classes, size).to(current.device)
     region = target != current
     param = param0.clone()
 
@@ -81,7 +81,7 @@ def semantic_image_edit(model, latent: torch.Tensor, latent_space: str = 'z',
         logits = predict_logits(model, img, feats, size, predictor)
         return regularised_loss(logits, target[None], p, param0, reg_init, reg_prior)
 
-    with frozen(unwrap(model)):
+    with frozen(model.head_module):
         history = run_adam(step, param, steps, lr)
     with torch.no_grad():
         img, feats = render(gen, param, space)

@@ -2,6 +2,7 @@
 from typing import Dict, List, Optional, Sequence
 
 import torch
+from torch import nn
 from mmengine.logging import MessageHub
 from mmengine.model import BaseModel, is_model_wrapper
 from mmengine.structures import PixelData
@@ -54,7 +55,7 @@ class SemanticExtractor(BaseModel):
         self.micro_batch = int(micro_batch)
         self.keep_images = keep_images
         self.head = build_in_scope(MODELS, self._head_cfg(head))
-        n = _unwrap(self.head).num_classes
+        n = self.head_module.num_classes
         if classes is None:
             classes = self.teacher.classes if self.teacher is not None else \
                 [f'class{i}' for i in range(n)]
@@ -64,6 +65,11 @@ class SemanticExtractor(BaseModel):
         self.classes = list(classes)
         self._register_state_dict_hook(_drop_frozen_state)
         self._register_load_state_dict_pre_hook(_fill_frozen_state, with_module=True)
+
+    @property
+    def head_module(self) -> nn.Module:
+        """The head itself, unwrapped from DDP when the runner wrapped it."""
+        return _unwrap(self.head)
 
     def _head_cfg(self, head: dict) -> dict:
         cfg = dict(head)
@@ -86,7 +92,7 @@ class SemanticExtractor(BaseModel):
     # ------------------------------------------------------------ checkpoints
     def arch(self) -> dict:
         return dict(layers=list(self.generator.layer_names), classes=list(self.classes),
-                    head=type(_unwrap(self.head)).__name__)
+                    head=type(self.head_module).__name__)
 
     def get_extra_state(self):
         return arch_state.encode(self.arch())
@@ -139,7 +145,7 @@ class SemanticExtractor(BaseModel):
                 raise MMLinsemError('no teacher configured and the batch has no gt_label '
                                     'masks; add a teacher or use AnnotatedLatentDataset')
             labels = teacher_labels
-        head = _unwrap(self.head)
+        head = self.head_module
         if head.aux_loss_weight > 0:
             seg_logits, layers = self.head(feats, return_layers=True)
         else:
