@@ -35,5 +35,5 @@ def save_rgb(path: str, image: np.ndarray) -> None:
     import os
     os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
     tmp = f'{path}.{os.getpid()}.tmp.png'
-    cv2.imwrite(tmp, cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    cv2.imwrite(tmp, cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 9])
     os.replace(tmp, path)

@@ -135,6 +135,9 @@ def test_figures_tool(tmp_path):
     res = run_tool('tools/analysis/figures.py', 'per-class', str(out), '--out',
                    str(tmp_path / 'p.md'))
     assert res.returncode == 0
-    assert (tmp_path / 'p.md').read_text().startswith('| class | results |')
+    table = (tmp_path / 'p.md').read_text()
+    assert table.startswith('| class | results |')
+    miou = json.load(open(out / 'metrics.json'))['mIoU']
+    assert table.endswith(f'| **mIoU** | **{miou:.1f}** |\n')
     res = run_tool('tools/analysis/figures.py', 'curves', str(tmp_path / 'nothing'))
     assert res.returncode == 2 and 'no scalars.json' in res.stderr

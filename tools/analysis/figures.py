@@ -7,7 +7,8 @@
 ``curves``: training loss and validation mIoU against iterations, from mmengine's
 ``scalars.json`` logs. ``qualitative``: image | teacher | each model's mask (paper Fig. 3;
 all models must share generator and teacher). ``per-class``: per-class IoU (%) of
-``tools/test.py --out`` results as a Markdown table.
+``tools/test.py --out`` results as a Markdown table (with their mIoU when ``metrics.json``
+is there).
 """
 import argparse
 import glob
@@ -103,6 +104,10 @@ def per_class(args):
     from mmlinsem.analysis.category_selection import markdown_table, read_per_class_iou
     results = [read_per_class_iou(osp.join(d, 'per_class_iou.csv')) for d in args.results]
     table = markdown_table([osp.basename(osp.normpath(d)) for d in args.results], results)
+    metrics = [osp.join(d, 'metrics.json') for d in args.results]
+    if all(osp.isfile(m) for m in metrics):  # written by tools/test.py --out
+        table += '| **mIoU** | ' + ' | '.join(
+            f"**{json.load(open(m))['mIoU']:.1f}**" for m in metrics) + ' |\n'
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     with open(args.out, 'w') as f:
         f.write(table)
