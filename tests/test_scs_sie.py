@@ -97,7 +97,7 @@ def test_scs_and_sie_tools(tmp_path):
     ckpt = os.path.join(wd, 'iter_1.pth')
     res = run_tool('tools/scs.py', 'tests/configs/tiny_lse.py', ckpt, '--num-targets', '2',
                    '--samples', '2', '--steps', '3', '--n-init', '2', '--out',
-                   str(tmp_path / 'scs'))
+                   str(tmp_path / 'scs'), '--cfg-options', 'model.generator.noise=fixed')
     assert res.returncode == 0, res.stderr[-2000:]
     m = json.load(open(tmp_path / 'scs' / 'metrics.json'))
     assert m['num_samples'] == 4 and (tmp_path / 'scs' / 'scs_grid.png').is_file()

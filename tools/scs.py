@@ -19,6 +19,7 @@ from _common import add_amp_args, amp_from_args, run_main
 
 
 def parse_args():
+    from mmengine.config import DictAction
     p = argparse.ArgumentParser(description='Semantic-conditional sampling')
     p.add_argument('config')
     p.add_argument('checkpoint')
@@ -34,6 +35,8 @@ def parse_args():
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--device', default='cpu')
     p.add_argument('--out', default='work_dirs/scs')
+    p.add_argument('--cfg-options', nargs='+', action=DictAction,
+                   help='config overrides, e.g. model.generator.noise=fixed')
     add_amp_args(p)
     return p.parse_args()
 
@@ -58,7 +61,8 @@ def main():
     from mmlinsem.datasets.latent_seed_dataset import default_palette
     from mmlinsem.models.semantic_extractor import img_to_uint8
     from mmlinsem.visualization import colorize, grid, save_rgb
-    inf = LinSemInferencer(args.config, args.checkpoint, device=args.device)
+    inf = LinSemInferencer(args.config, args.checkpoint, device=args.device,
+                           cfg_options=args.cfg_options)
     targets = load_targets(args, inf)
     res = evaluate_scs(inf.model, targets, samples_per_target=args.samples, seed=args.seed,
                        return_samples=True, space=args.space, predictor=args.predictor,

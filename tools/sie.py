@@ -19,6 +19,7 @@ from _common import add_amp_args, amp_from_args, run_main
 
 
 def parse_args():
+    from mmengine.config import DictAction
     p = argparse.ArgumentParser(description='Semantic image editing')
     p.add_argument('config')
     p.add_argument('checkpoint')
@@ -34,6 +35,8 @@ def parse_args():
     p.add_argument('--baseline-color', help='R,G,B (0..255): also run the colour baseline')
     p.add_argument('--device', default='cpu')
     p.add_argument('--out', default='work_dirs/sie')
+    p.add_argument('--cfg-options', nargs='+', action=DictAction,
+                   help='config overrides, e.g. model.generator.noise=fixed')
     add_amp_args(p)
     return p.parse_args()
 
@@ -48,7 +51,8 @@ def main():
     from mmlinsem.datasets.latent_seed_dataset import default_palette, latent_for
     from mmlinsem.errors import MMLinsemError
     from mmlinsem.visualization import grid, save_rgb
-    inf = LinSemInferencer(args.config, args.checkpoint, device=args.device)
+    inf = LinSemInferencer(args.config, args.checkpoint, device=args.device,
+                           cfg_options=args.cfg_options)
     classes = inf.classes
     label = classes.index(args.label) if args.label in classes else None
     if label is None:
