@@ -12,7 +12,6 @@ lr x0.1 at 40 %) and its validation mIoU read from the run's log. Writes
 finished in ``--work-dir`` are reused, so an interrupted table resumes where it stopped.
 """
 import argparse
-import glob
 import json
 import os
 import os.path as osp
@@ -37,14 +36,8 @@ def parse_args():
 
 
 def last_miou(work_dir):
-    logs = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
-    miou = None
-    for log in logs:
-        for line in open(log):
-            rec = json.loads(line)
-            if 'mIoU' in rec:
-                miou = float(rec['mIoU'])
-    return miou
+    from mmlinsem.analysis.scalars import last_scalar
+    return last_scalar(work_dir, 'mIoU')
 
 
 def main():

@@ -2,8 +2,7 @@
 import torch
 import torch.nn.functional as F
 
-from mmlinsem.apis.closed_form_lse import sample_features
-from mmlinsem.datasets.latent_seed_dataset import latent_for
+from mmlinsem.apis.closed_form_lse import iter_pixel_features
 from mmlinsem.errors import MMLinsemError
 
 
@@ -13,20 +12,11 @@ def class_centres(model, num_images: int = 3000, pixels_per_image: int = 1024,
     """(K, D) unit vectors: per class, the renormalised mean of the normalised features of
     its pixels (teacher labels), features as the LSE sees them (all layers, upsampled).
     Classes never seen get a zero row."""
-    head = model.head.module if hasattr(model.head, 'module') else model.head
+    head = model.head_module
     k, d = head.num_classes, sum(head.in_channels)
     sums = torch.zeros(k, d, dtype=torch.float64)
-    gen = torch.Generator().manual_seed(seed)
-    for start in range(0, num_images, batch_size):
-        idx = range(start, min(start + batch_size, num_images))
-        z = torch.stack([latent_for(seed, i, (model.generator.noise_size, )) for i in idx])
-        img, feats, labels = model.generate(z.to(next(head.parameters()).device))
-        n, (h, w) = len(idx), labels.shape[-2:]
-        rows = torch.randint(0, h, (n, pixels_per_image), generator=gen)
-        cols = torch.randint(0, w, (n, pixels_per_image), generator=gen)
-        x = F.normalize(sample_features(feats, rows, cols, (h, w)).reshape(-1, d), dim=1)
-        y = labels[torch.arange(n)[:, None], rows, cols].reshape(-1).cpu()
-        sums.index_add_(0, y, x.double().cpu())
+    for x, y in iter_pixel_features(model, num_images, pixels_per_image, batch_size, seed):
+        sums.index_add_(0, y.cpu(), F.normalize(x, dim=1).double().cpu())
     return F.normalize(sums, dim=1).float()
 
 
@@ -36,7 +26,7 @@ def forge_lse_from_centres(model, centres: torch.Tensor):
     argmax_k cos(c_k, x) = argmax_k c_k . x (|x| > 0 scales every class alike), so the
     centres are exactly an LSE's weights (layer weights reset to equal)."""
     from mmlinsem.models import LSEHead
-    head = model.head.module if hasattr(model.head, 'module') else model.head
+    head = model.head_module
     if not isinstance(head, LSEHead):
         raise MMLinsemError(f'forging needs an LSEHead, got {type(head).__name__}')
     lw = head.layer_weights

@@ -14,7 +14,7 @@ def fair_feature_sampling(model, t1: int = 200, t2: int = 4000, seed: int = 777,
     """Per class, T1 random pixels from every image where the class covers >= T1 pixels,
     until each pool holds T2 features (or ``max_images`` were drawn; pools may then be
     smaller). Returns {class: (n_k, D)} of features as the LSE sees them."""
-    head = model.head.module if hasattr(model.head, 'module') else model.head
+    head = model.head_module
     k = head.num_classes
     pools = {c: [] for c in range(k)}
     counts = [0] * k

@@ -11,7 +11,7 @@ from mmlinsem.models.heads.multi_layer_head import upsample
 @torch.no_grad()
 def layerwise_predictions(model, z: torch.Tensor):
     """Images, teacher labels, per-layer argmax masks (L, N, H, W) and the final mask."""
-    head = model.head.module if hasattr(model.head, 'module') else model.head
+    head = model.head_module
     img, feats, labels = model.generate(z)
     out = head(feats, return_layers=True)
     final, layers = out
@@ -28,8 +28,7 @@ def layerwise_predictions(model, z: torch.Tensor):
 def layerwise_miou(model, num_samples: int = 500, seed: int = 20210601,
                    batch_size: int = 16) -> dict:
     """Paper mIoU of every layer's own segmentation and of the fused one."""
-    k = model.head.num_classes if not hasattr(model.head, 'module') else \
-        model.head.module.num_classes
+    k = model.head_module.num_classes
     layer_ious, final_ious = None, []
     for start in range(0, num_samples, batch_size):
         idx = range(start, min(start + batch_size, num_samples))

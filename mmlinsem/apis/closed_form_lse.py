@@ -7,7 +7,7 @@ as bilinear ``align_corners=True`` upsampling would (``grid_sample``), and accum
 the per-layer 1x1 convs of an ``LSEHead``. Memory is O(D^2) for D feature channels, never a
 full-resolution feature tensor.
 """
-from typing import Callable, List, Optional
+from typing import Callable, Iterator, List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -61,6 +61,52 @@ def balanced_pixels(labels: torch.Tensor, per_image: int, num_classes: int,
     return torch.stack(rows), torch.stack(cols)
 
 
+@torch.no_grad()
+def iter_pixel_features(model, num_images: int, pixels_per_image: int = 1024,
+                        batch_size: int = 8, seed: int = 12345, balanced: bool = False,
+                        label_fn: Optional[Callable] = None, space: Optional[str] = None,
+                        rank: int = 0, world_size: int = 1,
+                        gen: Optional[torch.Generator] = None
+                        ) -> Iterator[Tuple[torch.Tensor, torch.Tensor]]:
+    """Features and labels of sampled pixels of generated images, a batch at a time.
+
+    Images ``i in range(rank, num_images, world_size)`` (latents ``latent_for(seed, i)``),
+    ``batch_size`` at a time, are generated with their features and teacher labels;
+    ``pixels_per_image`` pixels of each are picked -- ``balanced``: split evenly over the
+    classes present (``balanced_pixels``), else uniformly -- and read with
+    ``sample_features``.
+
+    Args:
+        space: latent space passed to ``model.generate`` (None: the model's own).
+        label_fn: ``(images, feats) -> labels``; default: the model's teacher labels.
+        gen: CPU generator of the pixel picks; default ``Generator().manual_seed(seed)``.
+    Yields:
+        ``(x, y)``: (P, D) features on the model's device and their (P, ) labels,
+        P = images in the batch x ``pixels_per_image``.
+    """
+    head = model.head_module
+    k, d = head.num_classes, sum(head.in_channels)
+    device = next(head.parameters()).device
+    if gen is None:
+        gen = torch.Generator().manual_seed(seed)
+    indices = list(range(rank, num_images, world_size))
+    for start in range(0, len(indices), batch_size):
+        idx = indices[start:start + batch_size]
+        z = torch.stack([latent_for(seed, i, (model.generator.noise_size, )) for i in idx])
+        img, feats, labels = model.generate(z.to(device), space=space)
+        if label_fn is not None:
+            labels = label_fn(img, feats)
+        n, (h, w) = len(idx), labels.shape[-2:]
+        if balanced:
+            rows, cols = balanced_pixels(labels, pixels_per_image, k, gen)
+        else:
+            rows = torch.randint(0, h, (n, pixels_per_image), generator=gen)
+            cols = torch.randint(0, w, (n, pixels_per_image), generator=gen)
+        x = sample_features(feats, rows, cols, (h, w)).reshape(-1, d)
+        y = labels[torch.arange(n)[:, None], rows, cols].reshape(-1)
+        yield x, y
+
+
 def fit_lse_closed_form(model, num_images: int = 256, pixels_per_image: int = 1024,
                         batch_size: int = 8, ridge: float = 1e-3, seed: int = 12345,
                         balanced: bool = True, label_fn: Optional[Callable] = None,
@@ -89,27 +135,18 @@ def fit_lse_closed_form(model, num_images: int = 256, pixels_per_image: int = 10
     xtx = torch.zeros(d, d, dtype=torch.float64, device=device)
     xty = torch.zeros(d, k, dtype=torch.float64, device=device)
     rank, world = get_rank(), get_world_size()
-    indices = list(range(rank, num_images, world))
-    gen = torch.Generator().manual_seed(seed * 7919 + rank)
-    for start in range(0, len(indices), batch_size):
-        idx = indices[start:start + batch_size]
-        z = torch.stack([latent_for(seed, i, (model.generator.noise_size, )) for i in idx])
-        img, feats, labels = model.generate(z.to(device), space='z')
-        if label_fn is not None:
-            labels = label_fn(img, feats)
-        n, (h, w) = len(idx), labels.shape[-2:]
-        if balanced:
-            rows, cols = balanced_pixels(labels, pixels_per_image, k, gen)
-        else:
-            rows = torch.randint(0, h, (n, pixels_per_image), generator=gen)
-            cols = torch.randint(0, w, (n, pixels_per_image), generator=gen)
-        x = sample_features(feats, rows, cols, (h, w)).reshape(-1, d).double()
-        y = labels[torch.arange(n)[:, None], rows, cols].reshape(-1).to(device)
-        y = F.one_hot(y, k).double()
+    num_local = len(range(rank, num_images, world))
+    batches = iter_pixel_features(model, num_images, pixels_per_image, batch_size, seed,
+                                  balanced, label_fn, space='z', rank=rank, world_size=world,
+                                  gen=torch.Generator().manual_seed(seed * 7919 + rank))
+    for b, (x, y) in enumerate(batches):
+        x = x.double()
+        y = F.one_hot(y.to(device), k).double()
         xtx += x.t() @ x
         xty += x.t() @ y
-        if log_interval and (start // batch_size) % log_interval == 0:
-            print_log(f'closed-form LSE: {start + n}/{len(indices)} images', logger='current')
+        if log_interval and b % log_interval == 0:
+            done = min((b + 1) * batch_size, num_local)
+            print_log(f'closed-form LSE: {done}/{num_local} images', logger='current')
     if world > 1:
         all_reduce(xtx)
         all_reduce(xty)
@@ -124,4 +161,4 @@ def fit_lse_closed_form(model, num_images: int = 256, pixels_per_image: int = 10
     scale = float(lw.num_layers) if lw.mode == 'softplus' else 1.0
     for conv, part in zip(head.extractor, weight.split(dims, 0)):
         conv.weight.data.copy_((scale * part.t()).to(conv.weight).view_as(conv.weight))
-    return dict(xtx=xtx, xty=xty, num_pixels=len(indices) * pixels_per_image)
+    return dict(xtx=xtx, xty=xty, num_pixels=num_local * pixels_per_image)

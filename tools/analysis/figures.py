@@ -11,7 +11,6 @@ all models must share generator and teacher). ``per-class``: per-class IoU (%) o
 is there).
 """
 import argparse
-import glob
 import json
 import os
 import os.path as osp
@@ -38,27 +37,17 @@ def parse_args():
     return p.parse_args()
 
 
-def read_scalars(work_dir):
-    train, val = [], []
-    for log in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))):
-        for line in open(log):
-            rec = json.loads(line)
-            if 'loss' in rec:
-                train.append((rec['step'], rec['loss']))
-            if 'mIoU' in rec:
-                val.append((rec['step'], rec['mIoU']))
-    return train, val
-
-
 def curves(args):
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
+    from mmlinsem.analysis.scalars import read_scalars, scalar_series
     from mmlinsem.errors import MMLinsemError
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.5))
     found = False
     for wd in args.work_dirs:
-        train, val = read_scalars(wd)
+        records = read_scalars(wd)
+        train, val = scalar_series(records, 'loss'), scalar_series(records, 'mIoU')
         found |= bool(train or val)
         name = osp.basename(osp.normpath(wd))
         if train:
