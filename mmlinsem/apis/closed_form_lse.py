@@ -66,8 +66,8 @@ def iter_pixel_features(model, num_images: int, pixels_per_image: int = 1024,
                         batch_size: int = 8, seed: int = 12345, balanced: bool = False,
                         label_fn: Optional[Callable] = None, space: Optional[str] = None,
                         rank: int = 0, world_size: int = 1,
-                        gen: Optional[torch.Generator] = None
-                        ) -> Iterator[Tuple[torch.Tensor, torch.Tensor]]:
+                        gen: Optional[torch.Generator] = None,
+                        with_weights: bool = False) -> Iterator[Tuple[torch.Tensor, ...]]:
     """Features and labels of sampled pixels of generated images, a batch at a time.
 
     Images ``i in range(rank, num_images, world_size)`` (latents ``latent_for(seed, i)``),
@@ -80,9 +80,12 @@ def iter_pixel_features(model, num_images: int, pixels_per_image: int = 1024,
         space: latent space passed to ``model.generate`` (None: the model's own).
         label_fn: ``(images, feats) -> labels``; default: the model's teacher labels.
         gen: CPU generator of the pixel picks; default ``Generator().manual_seed(seed)``.
+        with_weights: also yield importance weights (P, ): a picked pixel of class c
+            stands for ``area_c / picks_c`` pixels of its image, so weighted sums over the
+            picks estimate sums over all pixels (1 for uniform picks).
     Yields:
-        ``(x, y)``: (P, D) features on the model's device and their (P, ) labels,
-        P = images in the batch x ``pixels_per_image``.
+        ``(x, y[, weights])``: (P, D) features on the model's device and their (P, )
+        labels, P = images in the batch x ``pixels_per_image``.
     """
     head = model.head_module
     k, d = head.num_classes, sum(head.in_channels)
@@ -103,14 +106,24 @@ def iter_pixel_features(model, num_images: int, pixels_per_image: int = 1024,
             rows = torch.randint(0, h, (n, pixels_per_image), generator=gen)
             cols = torch.randint(0, w, (n, pixels_per_image), generator=gen)
         x = sample_features(feats, rows, cols, (h, w)).reshape(-1, d)
-        y = labels[torch.arange(n)[:, None], rows, cols].reshape(-1)
-        yield x, y
+        dev = labels.device
+        picked = labels[torch.arange(n, device=dev)[:, None], rows.to(dev), cols.to(dev)]
+        if not with_weights:
+            yield x, picked.reshape(-1)
+            continue
+        weights = torch.ones_like(picked, dtype=torch.float32)
+        if balanced:
+            for i in range(n):
+                area = torch.bincount(labels[i].flatten(), minlength=k).float()
+                picks = torch.bincount(picked[i], minlength=k).float().clamp(min=1)
+                weights[i] = (area / picks)[picked[i]] * (pixels_per_image / (h * w))
+        yield x, picked.reshape(-1), weights.reshape(-1)
 
 
 def fit_lse_closed_form(model, num_images: int = 256, pixels_per_image: int = 1024,
                         batch_size: int = 8, ridge: float = 1e-3, seed: int = 12345,
                         balanced: bool = True, label_fn: Optional[Callable] = None,
-                        log_interval: int = 0):
+                        log_interval: int = 0, ce_steps: int = 0):
     """Fit ``model.head`` (an ``LSEHead``) in closed form; returns the accumulated stats.
 
     Args:
@@ -122,6 +135,10 @@ def fit_lse_closed_form(model, num_images: int = 256, pixels_per_image: int = 10
         ridge: lambda relative to the mean diagonal of ``X^T X``.
         seed: latents are ``latent_for(seed, i)`` -- a pure function of (seed, i).
         label_fn: ``(images, feats) -> labels``; default: the model's teacher.
+        ce_steps: then minimise the pixel cross-entropy -- the SGD objective -- from the
+            ridge solution with that many L-BFGS iterations on the same sampled pixels
+            (importance-weighted, so balanced picks count as the whole image). Keeps the
+            picks in memory: 4 x pixels x D bytes.
     """
     from mmlinsem.models import LSEHead
     head = model.head_module
@@ -138,8 +155,12 @@ def fit_lse_closed_form(model, num_images: int = 256, pixels_per_image: int = 10
     num_local = len(range(rank, num_images, world))
     batches = iter_pixel_features(model, num_images, pixels_per_image, batch_size, seed,
                                   balanced, label_fn, space='z', rank=rank, world_size=world,
-                                  gen=torch.Generator().manual_seed(seed * 7919 + rank))
-    for b, (x, y) in enumerate(batches):
+                                  gen=torch.Generator().manual_seed(seed * 7919 + rank),
+                                  with_weights=True)
+    kept = []  # (x, y, weights) for the cross-entropy stage
+    for b, (x, y, wts) in enumerate(batches):
+        if ce_steps > 0:
+            kept.append((x.float(), y.to(device), wts.to(device)))
         x = x.double()
         y = F.one_hot(y.to(device), k).double()
         xtx += x.t() @ x
@@ -153,6 +174,8 @@ def fit_lse_closed_form(model, num_images: int = 256, pixels_per_image: int = 10
     lam = ridge * xtx.diagonal().mean().clamp(min=1e-12)
     weight = torch.linalg.solve(xtx + lam * torch.eye(d, dtype=xtx.dtype, device=device),
                                 xty)  # (D, K)
+    if ce_steps > 0:
+        weight = refine_cross_entropy(weight.float(), kept, ce_steps, world)
     # final = sum_l w_l conv_l(x_l) with w_l the (normalised) layer weights: reset those to
     # equal and scale each layer's slice so the sum reproduces X W.
     lw = head.layer_weights
@@ -162,3 +185,29 @@ def fit_lse_closed_form(model, num_images: int = 256, pixels_per_image: int = 10
     for conv, part in zip(head.extractor, weight.split(dims, 0)):
         conv.weight.data.copy_((scale * part.t()).to(conv.weight).view_as(conv.weight))
     return dict(xtx=xtx, xty=xty, num_pixels=num_local * pixels_per_image)
+
+
+def refine_cross_entropy(weight: torch.Tensor, batches, steps: int, world_size: int = 1):
+    """L-BFGS on the importance-weighted pixel cross-entropy of ``x @ weight`` over the
+    kept ``(x, y, weights)`` batches (summed over DDP ranks); returns the new (D, K)."""
+    weight = weight.contiguous().clone().requires_grad_(True)
+    total = sum(float(w.sum()) for _, _, w in batches)
+    total = torch.tensor(total, device=weight.device)
+    if world_size > 1:
+        all_reduce(total)
+    opt = torch.optim.LBFGS([weight], lr=1, max_iter=steps, history_size=20,
+                            line_search_fn='strong_wolfe')
+
+    def closure():
+        opt.zero_grad()
+        loss = sum((F.cross_entropy(x @ weight, y, reduction='none') * w).sum()
+                   for x, y, w in batches) / total
+        loss.backward()
+        if world_size > 1:  # same objective, same steps on every rank
+            all_reduce(loss.data)
+            all_reduce(weight.grad)
+        return loss
+
+    with torch.enable_grad():
+        opt.step(closure)
+    return weight.detach().double()

@@ -8,6 +8,7 @@ from mmlinsem.registry import HOOKS
 @HOOKS.register_module()
 class ClosedFormLSEHook(Hook):
     """Before training starts (not when resuming), fit the LSE head by ridge regression
+    and, with ``ce_steps``, L-BFGS on the pixel cross-entropy of the same sampled pixels
     (see ``mmlinsem.apis.fit_lse_closed_form``); the train loop then refines it with
     cross-entropy for its ``max_iters`` (0 = closed form only, use ``max_iters=1`` with a
     zero learning rate to just save it)."""
@@ -15,9 +16,10 @@ class ClosedFormLSEHook(Hook):
 
     def __init__(self, num_images: int = 256, pixels_per_image: int = 1024,
                  batch_size: int = 8, ridge: float = 1e-3, seed: int = 12345,
-                 balanced: bool = True):
+                 balanced: bool = True, ce_steps: int = 0):
         self.kwargs = dict(num_images=num_images, pixels_per_image=pixels_per_image,
-                           batch_size=batch_size, ridge=ridge, seed=seed, balanced=balanced)
+                           batch_size=batch_size, ridge=ridge, seed=seed, balanced=balanced,
+                           ce_steps=ce_steps)
 
     def before_train(self, runner):
         if runner.iter > 0:  # resumed: the head already holds trained weights
