@@ -1,13 +1,15 @@
 """P1 (head overhead), P3 (SCS / SIE latency) and evaluation throughput.
 
     python benchmarks/pipeline_speed.py [--threads 2] [--repeats 3] [--skip-256]
-        [--with-1024] [--device cpu|cuda] [--amp] [--out benchmarks/results/pipeline_speed.json]
+        [--with-1024] [--device cpu|cuda] [--amp] [--loss-pixels N] [--p1-only]
+        [--out benchmarks/results/pipeline_speed.json]
 
 P1: one LSE training step (generator forward + teacher forward + head forward/backward +
 Adam) divided by the generator + teacher forwards alone, on the toy-world architecture and
 on a StyleGAN2-256 with an ADE20K ResNeSt-101 DeepLabV3 teacher (random weights: weights do
 not change the cost); ``--with-1024`` adds StyleGAN2-1024 (FFHQ architecture) with the same
-teacher. P3: one SCS sample and one SIE edit (50 Adam steps each) on the toy architecture,
+teacher; ``--loss-pixels N`` times every case also with the sampled-pixel loss
+(``SemanticExtractor(loss_pixels=N)``). P3: one SCS sample and one SIE edit (50 Adam steps each) on the toy architecture,
 with ``--amp`` also under bfloat16 autocast. Throughput: images/s of evaluation (G + teacher
 + head + metric) next to the generator alone. Medians of ``--repeats`` after a warm-up (on
 CUDA, synchronised); prints a table, writes JSON.
@@ -71,10 +73,11 @@ def build(config, batch, with_ckpt=False, teacher_from=None):
     return model.to(DEVICE), z.to(DEVICE)
 
 
-def p1(config, batch, repeats, teacher_from=None):
+def p1(config, batch, repeats, teacher_from=None, loss_pixels=0):
     import torch
     from mmengine.optim import OptimWrapper
     model, z = build(config, batch, teacher_from=teacher_from)
+    model.loss_pixels = loss_pixels
     opt = OptimWrapper(torch.optim.Adam(model.head.parameters(), lr=1e-3))
     data = dict(inputs=list(z))
 
@@ -86,7 +89,7 @@ def p1(config, batch, repeats, teacher_from=None):
     t_gt = timed(forward_only, repeats)
     t_step = timed(lambda: model.train_step(data, opt), repeats)
     return dict(config=config, teacher_from=teacher_from, batch=batch, gen_teacher_s=t_gt,
-                train_step_s=t_step, overhead=t_step / t_gt)
+                train_step_s=t_step, overhead=t_step / t_gt, loss_pixels=loss_pixels)
 
 
 def p3(repeats, amp=False):
@@ -135,6 +138,9 @@ def main():
                    help='add the StyleGAN2-1024 P1 case (with the StyleGAN2-256 teacher)')
     p.add_argument('--device', default='cpu', help='cpu or cuda')
     p.add_argument('--amp', action='store_true', help='also time P3 under bf16 autocast')
+    p.add_argument('--loss-pixels', type=int, default=0,
+                   help='also time every P1 case with the sampled-pixel loss (N per image)')
+    p.add_argument('--p1-only', action='store_true', help='skip P3 and the throughput')
     p.add_argument('--out', default=osp.join(ROOT, 'benchmarks', 'results',
                                              'pipeline_speed.json'))
     args = p.parse_args()
@@ -146,18 +152,21 @@ def main():
     res = dict(threads=args.threads, repeats=args.repeats, device=DEVICE, p1=[])
     if DEVICE != 'cpu':
         res['device_name'] = torch.cuda.get_device_name()
-    res['p1'].append(p1(TOY, 16, args.repeats))
-    if not args.skip_256:
-        res['p1'].append(p1(SG2_256, 1, args.repeats))
-    if args.with_1024:
-        res['p1'].append(p1(SG2_1024, 1, args.repeats, teacher_from=SG2_256))
-    res['p3'] = p3(args.repeats, args.amp)
-    res['throughput'] = throughput(args.repeats)
+    cases = [(TOY, 16, None)] + ([] if args.skip_256 else [(SG2_256, 1, None)]) + \
+        ([(SG2_1024, 1, SG2_256)] if args.with_1024 else [])
+    for config, batch, teacher in cases:
+        for pixels in sorted({0, args.loss_pixels}):
+            res['p1'].append(p1(config, batch, args.repeats, teacher, pixels))
     print('| figure | measured | goal |\n|---|---|---|')
     for r in res['p1']:
-        print(f"| P1 head overhead, {osp.basename(r['config'])} (batch {r['batch']}) | "
+        loss = f", loss on {r['loss_pixels']} px" if r['loss_pixels'] else ''
+        print(f"| P1 head overhead, {osp.basename(r['config'])} (batch {r['batch']}{loss}) | "
               f"{r['overhead']:.3f} (step {r['train_step_s']:.3f} s / G+T "
               f"{r['gen_teacher_s']:.3f} s) | <= 1.10 |")
+    if args.p1_only:
+        return write(res, args.out)
+    res['p3'] = p3(args.repeats, args.amp)
+    res['throughput'] = throughput(args.repeats)
     print(f"| P3 SIE edit, 50 steps, toy GAN | {res['p3']['sie_s']:.2f} s | <= 2 s |")
     print(f"| P3 SCS sample, 10 inits + 50 steps, toy GAN | {res['p3']['scs_s']:.2f} s | - |")
     if args.amp:
@@ -166,10 +175,14 @@ def main():
     t = res['throughput']
     print(f"| evaluation throughput, toy GAN (batch {t['batch']}) | {t['eval_img_s']:.1f} img/s "
           f"(generator alone {t['generator_img_s']:.1f} img/s) | - |")
-    os.makedirs(osp.dirname(args.out), exist_ok=True)
-    with open(args.out, 'w') as f:
+    write(res, args.out)
+
+
+def write(res, out):
+    os.makedirs(osp.dirname(out), exist_ok=True)
+    with open(out, 'w') as f:
         json.dump(res, f, indent=2)
-    print(f'written {args.out}')
+    print(f'written {out}')
 
 
 if __name__ == '__main__':

@@ -41,10 +41,16 @@ class SemanticExtractor(BaseModel):
         latent_space (str): space of the dataset latents: ``'z'``, ``'w'`` or ``'w+'``.
         micro_batch (int): chunk size for generator+teacher+head (0 = whole batch).
         keep_images (bool): keep generated images in predictions (for pictures).
+        loss_pixels (int): train on that many random pixels per image instead of all of
+            them (0): the head reads its logits there from native resolution
+            (``forward_points``), so no full-size logit map is built -- an unbiased
+            estimate of the full loss whose cost does not grow with the image size.
+            Pixels are a function of (sample seed, iteration).
     """
 
     def __init__(self, generator: dict, head: dict, teacher: Optional[dict] = None,
                  latent_space: str = 'z', micro_batch: int = 0, keep_images: bool = True,
+                 loss_pixels: int = 0,
                  classes: Optional[Sequence[str]] = None,
                  data_preprocessor: Optional[dict] = None, init_cfg=None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
@@ -54,6 +60,7 @@ class SemanticExtractor(BaseModel):
         self.latent_space = latent_space
         self.micro_batch = int(micro_batch)
         self.keep_images = keep_images
+        self.loss_pixels = int(loss_pixels)
         self.head = build_in_scope(MODELS, self._head_cfg(head))
         n = self.head_module.num_classes
         if classes is None:
@@ -146,19 +153,37 @@ class SemanticExtractor(BaseModel):
                                     'masks; add a teacher or use AnnotatedLatentDataset')
             labels = teacher_labels
         head = self.head_module
-        if head.aux_loss_weight > 0:
-            seg_logits, layers = self.head(feats, return_layers=True)
+        aux = head.aux_loss_weight > 0
+        if self.loss_pixels > 0:
+            rows, cols = self._loss_points(labels, seeds)
+            out = self.head(feats, return_layers=aux,
+                            points=(rows, cols, tuple(labels.shape[-2:])))
+            labels = labels[torch.arange(len(labels), device=labels.device)[:, None],
+                            rows.to(labels.device), cols.to(labels.device)]
         else:
-            seg_logits, layers = self.head(feats), None
+            out = self.head(feats, return_layers=aux)
+        seg_logits, layers = out if aux else (out, None)
         return head.loss_by_labels(seg_logits, labels.to(seg_logits.device), layers)
+
+    def _loss_points(self, labels, seeds):
+        """``loss_pixels`` uniform pixels per image: from each sample's (already
+        per-iteration) seed when given, else from torch's global generator."""
+        (h, w), p = labels.shape[-2:], self.loss_pixels
+        if seeds is None:
+            picks = torch.randint(0, h * w, (len(labels), p))
+        else:
+            picks = torch.stack([torch.randint(0, h * w, (p, ), generator=torch.Generator()
+                                               .manual_seed(int(s))) for s in seeds])
+        return picks // w, picks % w
 
     # ---------------------------------------------------------- train / test
     def train_step(self, data, optim_wrapper):
         data = self.data_preprocessor(data, True)
         z, labels = self._batch(data)
         seeds = data.get('sample_seed')
-        if seeds is not None and self.generator.noise == 'random':
-            # resample noise every iteration, reproducibly: f(sample seed, iteration)
+        if seeds is not None:
+            # resample noise (noise='random') and loss pixels (loss_pixels) every
+            # iteration, reproducibly: f(sample seed, iteration)
             it = MessageHub.get_current_instance().get_info('iter', 0)
             seeds = [sample_seed(int(s) & 0x7FFFFFFF, int(it)) for s in seeds]
         n = z.shape[0]

@@ -54,7 +54,7 @@ class LinearMLPHead(MultiLayerHead):
             out = up if out is None else out + up
         return out + self.bias.view(1, -1, 1, 1)
 
-    def forward(self, inputs, return_layers: bool = False):
+    def forward_full(self, inputs, return_layers: bool = False):
         xs = self._transform_inputs(inputs)
         self._check_inputs(xs)
         out = self.mlp(self.first_layer(xs))

@@ -17,6 +17,17 @@ def upsample(x: torch.Tensor, size) -> torch.Tensor:
     return F.interpolate(x, size=tuple(size), mode='bilinear', align_corners=True)
 
 
+def sample_points(x: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor,
+                  size) -> torch.Tensor:
+    """Values of ``upsample(x, size)`` at pixels (rows, cols) (N, P), without upsampling:
+    bilinear ``align_corners=True`` reads of the native map. Returns (N, C, P)."""
+    h, w = size
+    gy = rows.to(x.device).float() * (2.0 / max(h - 1, 1)) - 1
+    gx = cols.to(x.device).float() * (2.0 / max(w - 1, 1)) - 1
+    grid = torch.stack([gx, gy], -1).unsqueeze(1).to(x.dtype)  # (N, 1, P, 2)
+    return F.grid_sample(x, grid, mode='bilinear', align_corners=True)[:, :, 0]
+
+
 def largest_size(xs: Sequence[torch.Tensor]):
     return max((tuple(x.shape[-2:]) for x in xs), key=lambda s: s[0] * s[1])
 
@@ -24,9 +35,11 @@ def largest_size(xs: Sequence[torch.Tensor]):
 class MultiLayerHead(BaseDecodeHead):
     """``BaseDecodeHead`` taking one feature map per layer (``multiple_select``).
 
-    Subclasses implement ``forward(inputs, return_layers=False)`` returning logits at the
-    largest input resolution (and, with ``return_layers``, the per-layer logits at native
-    resolution, or None). ``conv_seg``/dropout of the base class are removed so every
+    Subclasses implement ``forward_full(inputs, return_layers=False)`` returning logits at
+    the largest input resolution (and, with ``return_layers``, the per-layer logits at
+    native resolution, or None); ``forward(inputs, points=(rows, cols, size))`` gives the
+    logits at those pixels only (``forward_points``), through the module call so DDP
+    wrapping still works. ``conv_seg``/dropout of the base class are removed so every
     parameter is used (DDP without ``find_unused_parameters``).
 
     Args:
@@ -93,11 +106,34 @@ class MultiLayerHead(BaseDecodeHead):
                 raise MMLinsemError(f'{type(self).__name__}: input {i} has {x.shape[1]} '
                                     f'channels, expected {c}')
 
+    def forward(self, inputs, return_layers: bool = False, points=None):
+        if points is not None:
+            return self.forward_points(inputs, *points, return_layers=return_layers)
+        return self.forward_full(inputs, return_layers=return_layers)
+
+    def forward_full(self, inputs, return_layers: bool = False):
+        raise NotImplementedError
+
+    def forward_points(self, inputs, rows: torch.Tensor, cols: torch.Tensor, size,
+                       return_layers: bool = False):
+        """Logits (N, K, P) at pixels (rows, cols) (N, P) of a ``size`` output: the full
+        logits upsampled to ``size`` and read there. This default computes the full map;
+        heads that can read their native-resolution logits do it without."""
+        out = self.forward_full(inputs, return_layers=return_layers)
+        out, layers = out if return_layers else (out, None)
+        points = sample_points(out, rows, cols, size)
+        if not return_layers:
+            return points
+        return points, None if layers is None else \
+            [sample_points(x, rows, cols, size) for x in layers]
+
     def loss_by_labels(self, seg_logits: torch.Tensor, labels: torch.Tensor,
                        layer_logits: Optional[List[torch.Tensor]] = None) -> dict:
-        """Losses against an (N, H, W) label map, mirroring mmseg's ``loss_by_feat``."""
-        seg_logits = upsample(seg_logits, labels.shape[-2:]) if self.align_corners else \
-            F.interpolate(seg_logits, labels.shape[-2:], mode='bilinear')
+        """Losses against an (N, H, W) label map, mirroring mmseg's ``loss_by_feat``;
+        (N, K, P) point logits against (N, P) point labels work the same way."""
+        if labels.dim() == 3:
+            seg_logits = upsample(seg_logits, labels.shape[-2:]) if self.align_corners \
+                else F.interpolate(seg_logits, labels.shape[-2:], mode='bilinear')
         losses = {}
         loss_fns = self.loss_decode if isinstance(self.loss_decode, torch.nn.ModuleList) \
             else [self.loss_decode]
@@ -107,9 +143,10 @@ class MultiLayerHead(BaseDecodeHead):
         losses['acc_seg'] = accuracy(seg_logits, labels, ignore_index=self.ignore_index)
         if layer_logits is not None and self.aux_loss_weight > 0:
             for i, logit in enumerate(layer_logits):
+                if labels.dim() == 3:
+                    logit = upsample(logit, labels.shape[-2:])
                 losses[f'loss_layer{i}'] = self.aux_loss_weight * F.cross_entropy(
-                    upsample(logit, labels.shape[-2:]), labels,
-                    ignore_index=self.ignore_index)
+                    logit, labels, ignore_index=self.ignore_index)
         return losses
 
     def loss(self, inputs, batch_data_samples, train_cfg=None) -> dict:

@@ -30,7 +30,7 @@ class NSE2Head(MultiLayerHead):
         self.reviser = nn.ModuleList([_conv_relu(a, b) for a, b in zip(chs[:-1], chs[1:])])
         self.visualizer = nn.Conv2d(chs[-1], self.num_classes, 3, padding=1)
 
-    def forward(self, inputs, return_layers: bool = False):
+    def forward_full(self, inputs, return_layers: bool = False):
         xs = self._transform_inputs(inputs)
         self._check_inputs(xs)
         hidden = self.extractor[0](xs[0])
