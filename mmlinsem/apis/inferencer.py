@@ -30,7 +30,11 @@ class LinSemInferencer:
         if cfg.model.get('type') != 'SemanticExtractor':
             raise MMLinsemError(f'expected a SemanticExtractor config, got model type '
                                 f'{cfg.model.get("type")!r}')
-        with DefaultScope.overwrite_default_scope('mmlinsem'):
+        # Weights that no checkpoint fills (random test models, a head before loading)
+        # are a function of the config: built from a fixed seed, torch's RNG left as it was.
+        with DefaultScope.overwrite_default_scope('mmlinsem'), \
+                torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
             self.model = build_in_scope(MODELS, cfg.model)
             if checkpoint:
                 try:
