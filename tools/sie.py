@@ -88,6 +88,7 @@ def main():
         row, metrics = edit_one(inf, z, stroke, label, rgb, args, pal)
         rows.append(row)
         edits.append(dict(index=index, **metrics))
+        print(f'edit {len(edits)}/{len(indices)} (sample {index}): {metrics}', flush=True)
     methods = ['lse'] + (['colour_baseline'] if rgb is not None else [])
     summary = dict(label=classes[label], stroke_pixels=int(stroke.sum()), space=args.space,
                    steps=args.steps, amp=amp_from_args(args) or None, seed=args.seed,

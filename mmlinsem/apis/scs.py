@@ -3,6 +3,7 @@ from typing import Sequence
 
 import numpy as np
 import torch
+from mmengine.logging import print_log
 
 from mmlinsem.datasets.latent_seed_dataset import latent_for, sample_seed
 from mmlinsem.evaluation import aggregate_iou, per_image_iou
@@ -97,6 +98,8 @@ def evaluate_scs(model, targets: Sequence[torch.Tensor], samples_per_target: int
                 img, _ = model.generator(z.to(out['image'].device), space='z', truncate=False)
                 rand = model.teacher(img)[0].cpu()
             rand_ious.append(per_image_iou(rand, target, k)[0].numpy())
+        print_log(f'SCS: target {t + 1}/{len(targets)} done ({len(scs_ious)} samples)',
+                  logger='current')
     per_scs, per_rand = aggregate_iou(np.stack(scs_ious)), aggregate_iou(np.stack(rand_ious))
     res = dict(miou=float(np.nanmean(per_scs) * 100),
                miou_random=float(np.nanmean(per_rand) * 100), num_samples=len(scs_ious))
