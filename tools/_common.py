@@ -38,8 +38,14 @@ def check_amp():
         raise MMLinsemError('--amp needs a CUDA GPU (mmengine AmpOptimWrapper); none found')
 
 
-def add_amp_args(parser):
-    """--amp / --amp-dtype of the latent-optimisation tools (SCS, SIE)."""
+def add_pipeline_args(parser, out):
+    """--device, --out, --cfg-options, --amp, --amp-dtype of the latent-optimisation tools
+    (SCS, SIE); ``inferencer_from_args`` builds their model."""
+    from mmengine.config import DictAction
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--out', default=out)
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='config overrides, e.g. model.generator.noise=fixed')
     parser.add_argument('--amp', action='store_true',
                         help='autocast the generator / predictor forwards (the latent and '
                              'the losses stay fp32); works on CPU too')
@@ -48,6 +54,12 @@ def add_amp_args(parser):
 
 def amp_from_args(args):
     return args.amp_dtype if args.amp else False
+
+
+def inferencer_from_args(args):
+    from mmlinsem.apis import LinSemInferencer
+    return LinSemInferencer(args.config, args.checkpoint, device=args.device,
+                            cfg_options=args.cfg_options)
 
 
 def adapt_launcher(cfg, launcher):

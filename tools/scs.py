@@ -15,11 +15,10 @@ import json
 import os
 import os.path as osp
 
-from _common import add_amp_args, amp_from_args, run_main
+from _common import add_pipeline_args, amp_from_args, inferencer_from_args, run_main
 
 
 def parse_args():
-    from mmengine.config import DictAction
     p = argparse.ArgumentParser(description='Semantic-conditional sampling')
     p.add_argument('config')
     p.add_argument('checkpoint')
@@ -33,11 +32,7 @@ def parse_args():
     p.add_argument('--steps', type=int, default=50)
     p.add_argument('--lr', type=float, default=0.01)
     p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--device', default='cpu')
-    p.add_argument('--out', default='work_dirs/scs')
-    p.add_argument('--cfg-options', nargs='+', action=DictAction,
-                   help='config overrides, e.g. model.generator.noise=fixed')
-    add_amp_args(p)
+    add_pipeline_args(p, out='work_dirs/scs')
     return p.parse_args()
 
 
@@ -57,12 +52,11 @@ def load_targets(args, inf):
 
 def main():
     args = parse_args()
-    from mmlinsem.apis import LinSemInferencer, evaluate_scs
+    from mmlinsem.apis import evaluate_scs
     from mmlinsem.datasets.latent_seed_dataset import default_palette
     from mmlinsem.models.semantic_extractor import img_to_uint8
     from mmlinsem.visualization import colorize, grid, save_rgb
-    inf = LinSemInferencer(args.config, args.checkpoint, device=args.device,
-                           cfg_options=args.cfg_options)
+    inf = inferencer_from_args(args)
     targets = load_targets(args, inf)
     res = evaluate_scs(inf.model, targets, samples_per_target=args.samples, seed=args.seed,
                        return_samples=True, space=args.space, predictor=args.predictor,

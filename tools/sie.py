@@ -15,11 +15,10 @@ import json
 import os
 import os.path as osp
 
-from _common import add_amp_args, amp_from_args, run_main
+from _common import add_pipeline_args, amp_from_args, inferencer_from_args, run_main
 
 
 def parse_args():
-    from mmengine.config import DictAction
     p = argparse.ArgumentParser(description='Semantic image editing')
     p.add_argument('config')
     p.add_argument('checkpoint')
@@ -33,11 +32,7 @@ def parse_args():
     p.add_argument('--steps', type=int, default=50)
     p.add_argument('--lr', type=float, default=0.01)
     p.add_argument('--baseline-color', help='R,G,B (0..255): also run the colour baseline')
-    p.add_argument('--device', default='cpu')
-    p.add_argument('--out', default='work_dirs/sie')
-    p.add_argument('--cfg-options', nargs='+', action=DictAction,
-                   help='config overrides, e.g. model.generator.noise=fixed')
-    add_amp_args(p)
+    add_pipeline_args(p, out='work_dirs/sie')
     return p.parse_args()
 
 
@@ -46,13 +41,11 @@ def main():
     import numpy as np
     import torch
     from PIL import Image
-    from mmlinsem.apis import LinSemInferencer
     from mmlinsem.apis.scs import label_size
     from mmlinsem.datasets.latent_seed_dataset import default_palette, latent_for
     from mmlinsem.errors import MMLinsemError
     from mmlinsem.visualization import grid, save_rgb
-    inf = LinSemInferencer(args.config, args.checkpoint, device=args.device,
-                           cfg_options=args.cfg_options)
+    inf = inferencer_from_args(args)
     classes = inf.classes
     label = classes.index(args.label) if args.label in classes else None
     if label is None:

@@ -25,8 +25,9 @@ def select_categories(results: Sequence[Dict[str, float]], threshold: float = 0.
 
 
 def markdown_table(names: Sequence[str], results: Sequence[Dict[str, float]],
-                   selected: Sequence[str] = None) -> str:
-    """Per-class IoU (%) of several results as a Markdown table (rows: classes)."""
+                   selected: Sequence[str] = None, miou: Sequence[float] = None) -> str:
+    """Per-class IoU (%) of several results as a Markdown table (rows: classes), with a
+    bold mIoU (%) row when ``miou`` is given."""
     order = list(dict.fromkeys(c for r in results for c in r))
     head = '| class | ' + ' | '.join(names) + (' | kept |' if selected is not None else ' |')
     lines = [head, '|---' * (len(names) + 1 + (selected is not None)) + '|']
@@ -35,4 +36,6 @@ def markdown_table(names: Sequence[str], results: Sequence[Dict[str, float]],
                  for v in (r.get(c, float('nan')) for r in results)]
         kept = (' | yes' if c in selected else ' | ') if selected is not None else ''
         lines.append(f'| {c} | ' + ' | '.join(cells) + kept + ' |')
+    if miou is not None:
+        lines.append('| **mIoU** | ' + ' | '.join(f'**{v:.1f}**' for v in miou) + ' |')
     return '\n'.join(lines) + '\n'

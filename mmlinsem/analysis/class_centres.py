@@ -29,10 +29,5 @@ def forge_lse_from_centres(model, centres: torch.Tensor):
     head = model.head_module
     if not isinstance(head, LSEHead):
         raise MMLinsemError(f'forging needs an LSEHead, got {type(head).__name__}')
-    lw = head.layer_weights
-    scale = float(lw.num_layers) if lw.mode == 'softplus' else 1.0
-    if lw.mode == 'softplus':
-        lw.layer_weight.data.fill_(1.0)
-    for conv, part in zip(head.extractor, centres.split(list(head.in_channels), 1)):
-        conv.weight.data.copy_((scale * part).to(conv.weight).view_as(conv.weight))
+    head.set_linear_weight(centres)
     return model

@@ -16,6 +16,7 @@ from mmengine.logging import print_log
 
 from mmlinsem.datasets.latent_seed_dataset import latent_for
 from mmlinsem.errors import MMLinsemError
+from mmlinsem.models.heads.multi_layer_head import sample_points
 
 
 def sample_features(feats: List[torch.Tensor], rows: torch.Tensor, cols: torch.Tensor,
@@ -29,13 +30,7 @@ def sample_features(feats: List[torch.Tensor], rows: torch.Tensor, cols: torch.T
         (N, P, sum C_l): bilinear, align_corners=True values, identical to upsampling the
         map to ``size`` and reading those pixels.
     """
-    h, w = size
-    gy = rows.float() * (2.0 / max(h - 1, 1)) - 1
-    gx = cols.float() * (2.0 / max(w - 1, 1)) - 1
-    grid = torch.stack([gx, gy], -1).unsqueeze(1).to(feats[0])  # (N, 1, P, 2)
-    out = [F.grid_sample(f, grid, mode='bilinear', align_corners=True)[:, :, 0]
-           for f in feats]  # (N, C_l, P)
-    return torch.cat(out, 1).transpose(1, 2)
+    return torch.cat([sample_points(f, rows, cols, size) for f in feats], 1).transpose(1, 2)
 
 
 @torch.no_grad()
@@ -146,8 +141,7 @@ def fit_lse_closed_form(model, num_images: int = 256, pixels_per_image: int = 10
         raise MMLinsemError(f'closed-form fitting needs an LSEHead, got {type(head).__name__}')
     if label_fn is None and model.teacher is None:
         raise MMLinsemError('closed-form fitting needs labels: configure a teacher')
-    k, dims = head.num_classes, list(head.in_channels)
-    d = sum(dims)
+    k, d = head.num_classes, sum(head.in_channels)
     device = next(head.parameters()).device
     xtx = torch.zeros(d, d, dtype=torch.float64, device=device)
     xty = torch.zeros(d, k, dtype=torch.float64, device=device)
@@ -176,14 +170,7 @@ def fit_lse_closed_form(model, num_images: int = 256, pixels_per_image: int = 10
                                 xty)  # (D, K)
     if ce_steps > 0:
         weight = refine_cross_entropy(weight.float(), kept, ce_steps, world)
-    # final = sum_l w_l conv_l(x_l) with w_l the (normalised) layer weights: reset those to
-    # equal and scale each layer's slice so the sum reproduces X W.
-    lw = head.layer_weights
-    if lw.mode == 'softplus':
-        lw.layer_weight.data.fill_(1.0)
-    scale = float(lw.num_layers) if lw.mode == 'softplus' else 1.0
-    for conv, part in zip(head.extractor, weight.split(dims, 0)):
-        conv.weight.data.copy_((scale * part.t()).to(conv.weight).view_as(conv.weight))
+    head.set_linear_weight(weight.t())
     return dict(xtx=xtx, xty=xty, num_pixels=num_local * pixels_per_image)
 
 

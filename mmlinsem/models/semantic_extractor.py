@@ -2,11 +2,11 @@
 from typing import Dict, List, Optional, Sequence
 
 import torch
-from torch import nn
 from mmengine.logging import MessageHub
 from mmengine.model import BaseModel, is_model_wrapper
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
+from torch import nn
 
 from mmlinsem.datasets.latent_seed_dataset import sample_seed
 from mmlinsem.errors import MMLinsemError

@@ -55,9 +55,8 @@ def main():
     per_class = [{c: float('nan') if v is None else v / 100
                   for c, v in res[n]['per_class'].items()} for n in names]
     with open(osp.join(args.out, 'class_centres.md'), 'w') as f:
-        f.write(markdown_table(names, per_class).replace(
-            '| class |', '| class (IoU %) |', 1) +
-            '| **mIoU** | ' + ' | '.join(f"**{res[n]['mIoU']:.1f}**" for n in names) + ' |\n')
+        f.write(markdown_table(names, per_class, miou=[res[n]['mIoU'] for n in names])
+                .replace('| class |', '| class (IoU %) |', 1))
     pal = default_palette(len(forged.classes))
     z = forged.latents(99, 6)
     segs = [m.segment(z) for m in models]

@@ -92,11 +92,11 @@ def qualitative(args):
 def per_class(args):
     from mmlinsem.analysis.category_selection import markdown_table, read_per_class_iou
     results = [read_per_class_iou(osp.join(d, 'per_class_iou.csv')) for d in args.results]
-    table = markdown_table([osp.basename(osp.normpath(d)) for d in args.results], results)
     metrics = [osp.join(d, 'metrics.json') for d in args.results]
-    if all(osp.isfile(m) for m in metrics):  # written by tools/test.py --out
-        table += '| **mIoU** | ' + ' | '.join(
-            f"**{json.load(open(m))['mIoU']:.1f}**" for m in metrics) + ' |\n'
+    miou = [json.load(open(m))['mIoU'] for m in metrics] \
+        if all(osp.isfile(m) for m in metrics) else None  # written by tools/test.py --out
+    table = markdown_table([osp.basename(osp.normpath(d)) for d in args.results], results,
+                           miou=miou)
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     with open(args.out, 'w') as f:
         f.write(table)

@@ -1,4 +1,5 @@
 """LSE: the linear semantic extractor (a bias-free 1x1 conv per layer)."""
+import torch
 from torch import nn
 
 from mmlinsem.registry import MODELS
@@ -17,3 +18,16 @@ class LSEHead(PerLayerHead):
 
     def build_layer(self, in_channels, num_classes):
         return nn.Conv2d(in_channels, num_classes, 1, bias=False)
+
+    @torch.no_grad()
+    def set_linear_weight(self, weight: torch.Tensor):
+        """Make the head compute ``logits = W x`` on the concatenated (upsampled) features:
+        ``weight`` (K, sum C_l) is split into the per-layer convs; the layer weights are
+        reset to equal and undone by scaling, so the weighted sum reproduces ``W x``."""
+        lw = self.layer_weights
+        scale = 1.0
+        if lw.mode == 'softplus':
+            lw.layer_weight.fill_(1.0)
+            scale = float(lw.num_layers)
+        for conv, part in zip(self.extractor, weight.split(list(self.in_channels), 1)):
+            conv.weight.copy_((scale * part).to(conv.weight).view_as(conv.weight))
