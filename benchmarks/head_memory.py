@@ -22,8 +22,10 @@ import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # StyleGAN2-256: conv1 at 4 px, then two convs per resolution 8..256 (channels: mmagic's).
-SHAPES = [(512, 4)] + [(c, r) for r, c in [(8, 512), (16, 512), (32, 512), (64, 512),
-                                           (128, 256), (256, 128)] for _ in range(2)]
+SHAPES = [(512, 4)] + [
+    (c, r) for r, c in [(8, 512), (16, 512), (32, 512), (64, 512), (128, 256), (256, 128)]
+    for _ in range(2)
+]
 NUM_CLASSES = 17
 VARIANTS = ('datasetgan_mlp', 'lse_per_layer_upsample', 'lse', 'linear_mlp')
 
@@ -41,20 +43,22 @@ def build(variant):
         return LinearMLPHead(chans, NUM_CLASSES)
 
     if variant == 'lse_per_layer_upsample':
+
         class PlainLSE(nn.Module):
             """The straightforward LSE: every layer's logits upsampled on their own."""
 
             def __init__(self):
                 super().__init__()
-                self.convs = nn.ModuleList(nn.Conv2d(c, NUM_CLASSES, 1, bias=False)
-                                           for c in chans)
+                self.convs = nn.ModuleList(nn.Conv2d(c, NUM_CLASSES, 1, bias=False) for c in chans)
                 self.w = nn.Parameter(torch.ones(len(chans)))
 
             def forward(self, xs):
                 w = F.softplus(self.w) / F.softplus(self.w).sum()
-                return sum(wi * F.interpolate(conv(x), size=(256, 256), mode='bilinear',
-                                              align_corners=True)
-                           for wi, conv, x in zip(w, self.convs, xs))
+                return sum(
+                    wi *
+                    F.interpolate(conv(x), size=(256, 256), mode='bilinear', align_corners=True)
+                    for wi, conv, x in zip(w, self.convs, xs))
+
         return PlainLSE()
 
     class DatasetGANMLP(nn.Module):
@@ -63,16 +67,17 @@ def build(variant):
         def __init__(self):
             super().__init__()
             self.mlp = nn.Sequential(
-                nn.Linear(sum(chans), 128), nn.ReLU(), nn.BatchNorm1d(128),
-                nn.Linear(128, 32), nn.ReLU(), nn.BatchNorm1d(32),
-                nn.Linear(32, NUM_CLASSES))
+                nn.Linear(sum(chans), 128), nn.ReLU(), nn.BatchNorm1d(128), nn.Linear(128, 32),
+                nn.ReLU(), nn.BatchNorm1d(32), nn.Linear(32, NUM_CLASSES))
 
         def forward(self, xs):
-            full = torch.cat([F.interpolate(x, size=(256, 256), mode='bilinear',
-                                            align_corners=True) for x in xs], 1)
+            full = torch.cat([
+                F.interpolate(x, size=(256, 256), mode='bilinear', align_corners=True) for x in xs
+            ], 1)
             n = full.shape[0]
             pix = full.permute(0, 2, 3, 1).reshape(-1, full.shape[1])
             return self.mlp(pix).view(n, 256, 256, NUM_CLASSES).permute(0, 3, 1, 2)
+
     return DatasetGANMLP()
 
 
@@ -111,8 +116,11 @@ def run_variant(variant, repeats, threads, device='cpu'):
         times.append(time.perf_counter() - t0)
     peak = peak_mb(device)
     times.sort()
-    return dict(variant=variant, step_s=times[len(times) // 2], peak_extra_mb=peak - base,
-                params=sum(p.numel() for p in head.parameters()))
+    return dict(
+        variant=variant,
+        step_s=times[len(times) // 2],
+        peak_extra_mb=peak - base,
+        params=sum(p.numel() for p in head.parameters()))
 
 
 def main():
@@ -131,14 +139,20 @@ def main():
         return
     results = []
     for v in args.variants.split(','):
-        out = subprocess.run([sys.executable, __file__, '--_child', v, '--repeats',
-                              str(args.repeats), '--threads', str(args.threads),
-                              '--device', args.device],
-                             capture_output=True, text=True, check=True,
+        out = subprocess.run([
+            sys.executable, __file__, '--_child', v, '--repeats',
+            str(args.repeats), '--threads',
+            str(args.threads), '--device', args.device
+        ],
+                             capture_output=True,
+                             text=True,
+                             check=True,
                              env=dict(os.environ, OMP_NUM_THREADS=str(args.threads)))
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
-        print(f'{v:<24} step {results[-1]["step_s"]:.3f} s   '
-              f'peak +{results[-1]["peak_extra_mb"]:.0f} MB', flush=True)
+        print(
+            f'{v:<24} step {results[-1]["step_s"]:.3f} s   '
+            f'peak +{results[-1]["peak_extra_mb"]:.0f} MB',
+            flush=True)
     ref = next(r for r in results if r['variant'] == 'datasetgan_mlp')
     mem = 'RSS' if args.device == 'cpu' else 'CUDA'
     print(f'\n| head | step time (s) | peak extra {mem} (MB) | time vs DatasetGAN | '
@@ -150,9 +164,16 @@ def main():
               f"1/{1 / r['time_ratio']:.0f} | 1/{1 / max(r['memory_ratio'], 1e-9):.0f} |")
     os.makedirs(osp.dirname(args.out), exist_ok=True)
     with open(args.out, 'w') as f:
-        json.dump(dict(shapes=SHAPES, num_classes=NUM_CLASSES, threads=args.threads,
-                       device=args.device,
-                       repeats=args.repeats, results=results), f, indent=2)
+        json.dump(
+            dict(
+                shapes=SHAPES,
+                num_classes=NUM_CLASSES,
+                threads=args.threads,
+                device=args.device,
+                repeats=args.repeats,
+                results=results),
+            f,
+            indent=2)
     print(f'written {args.out}')
 
 

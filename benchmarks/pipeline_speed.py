@@ -9,7 +9,8 @@ Adam) divided by the generator + teacher forwards alone, on the toy-world archit
 on a StyleGAN2-256 with an ADE20K ResNeSt-101 DeepLabV3 teacher (random weights: weights do
 not change the cost); ``--with-1024`` adds StyleGAN2-1024 (FFHQ architecture) with the same
 teacher; ``--loss-pixels N`` times every case also with the sampled-pixel loss
-(``SemanticExtractor(loss_pixels=N)``). P3: one SCS sample and one SIE edit (50 Adam steps each) on the toy architecture,
+(``SemanticExtractor(loss_pixels=N)``). P3: one SCS sample and one SIE edit (50 Adam steps
+each) on the toy architecture,
 with ``--amp`` also under bfloat16 autocast. Throughput: images/s of evaluation (G + teacher
 + head + metric) next to the generator alone. Medians of ``--repeats`` after a warm-up (on
 CUDA, synchronised); prints a table, writes JSON.
@@ -53,6 +54,7 @@ def build(config, batch, with_ckpt=False, teacher_from=None):
     """Model of ``config`` (teacher of ``teacher_from`` if given) and a z batch on DEVICE."""
     import torch
     from mmengine.config import Config
+
     from mmlinsem.registry import MODELS, build_in_scope
     cfg = Config.fromfile(osp.join(ROOT, config))
     model_cfg = cfg.model.to_dict()
@@ -88,12 +90,19 @@ def p1(config, batch, repeats, teacher_from=None, loss_pixels=0):
 
     t_gt = timed(forward_only, repeats)
     t_step = timed(lambda: model.train_step(data, opt), repeats)
-    return dict(config=config, teacher_from=teacher_from, batch=batch, gen_teacher_s=t_gt,
-                train_step_s=t_step, overhead=t_step / t_gt, loss_pixels=loss_pixels)
+    return dict(
+        config=config,
+        teacher_from=teacher_from,
+        batch=batch,
+        gen_teacher_s=t_gt,
+        train_step_s=t_step,
+        overhead=t_step / t_gt,
+        loss_pixels=loss_pixels)
 
 
 def p3(repeats, amp=False):
     import torch
+
     from mmlinsem.apis import semantic_conditional_sample, semantic_image_edit
     model, z = build(TOY, 1, with_ckpt=True)
     with torch.no_grad():
@@ -103,15 +112,18 @@ def p3(repeats, amp=False):
     stroke[8:24, 16:48] = True
     res = dict(config=TOY, steps=50)
     for tag, mode in [('', False)] + [('_amp', 'bfloat16')] * bool(amp):
-        res['scs' + tag + '_s'] = timed(lambda: semantic_conditional_sample(
-            model, target, n_init=10, steps=50, amp=mode), repeats)
-        res['sie' + tag + '_s'] = timed(lambda: semantic_image_edit(
-            model, z[0], stroke=stroke, label=2, steps=50, amp=mode), repeats)
+        res['scs' + tag + '_s'] = timed(
+            lambda: semantic_conditional_sample(model, target, n_init=10, steps=50, amp=mode),
+            repeats)
+        res['sie' + tag + '_s'] = timed(
+            lambda: semantic_image_edit(model, z[0], stroke=stroke, label=2, steps=50, amp=mode),
+            repeats)
     return res
 
 
 def throughput(repeats, batch=16):
     import torch
+
     from mmlinsem.evaluation import PaperIoUMetric
     model, z = build(TOY, batch)
     model.keep_images = False
@@ -125,8 +137,12 @@ def throughput(repeats, batch=16):
     def gen_only():
         with torch.no_grad():
             model.generator(z)
-    return dict(config=TOY, batch=batch, eval_img_s=batch / timed(evaluate, repeats),
-                generator_img_s=batch / timed(gen_only, repeats))
+
+    return dict(
+        config=TOY,
+        batch=batch,
+        eval_img_s=batch / timed(evaluate, repeats),
+        generator_img_s=batch / timed(gen_only, repeats))
 
 
 def main():
@@ -134,15 +150,19 @@ def main():
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--repeats', type=int, default=3)
     p.add_argument('--skip-256', action='store_true', help='skip the StyleGAN2-256 P1 case')
-    p.add_argument('--with-1024', action='store_true',
-                   help='add the StyleGAN2-1024 P1 case (with the StyleGAN2-256 teacher)')
+    p.add_argument(
+        '--with-1024',
+        action='store_true',
+        help='add the StyleGAN2-1024 P1 case (with the StyleGAN2-256 teacher)')
     p.add_argument('--device', default='cpu', help='cpu or cuda')
     p.add_argument('--amp', action='store_true', help='also time P3 under bf16 autocast')
-    p.add_argument('--loss-pixels', type=int, default=0,
-                   help='also time every P1 case with the sampled-pixel loss (N per image)')
+    p.add_argument(
+        '--loss-pixels',
+        type=int,
+        default=0,
+        help='also time every P1 case with the sampled-pixel loss (N per image)')
     p.add_argument('--p1-only', action='store_true', help='skip P3 and the throughput')
-    p.add_argument('--out', default=osp.join(ROOT, 'benchmarks', 'results',
-                                             'pipeline_speed.json'))
+    p.add_argument('--out', default=osp.join(ROOT, 'benchmarks', 'results', 'pipeline_speed.json'))
     args = p.parse_args()
     global DEVICE
     DEVICE = args.device

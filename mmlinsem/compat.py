@@ -36,10 +36,10 @@ import warnings
 import numpy as np
 
 # -- 5. known-harmless warnings (before anything imports diffusers / mmcv.ops) ----------
-warnings.filterwarnings('ignore', message=r'.*_register_pytree_node.*deprecated',
-                        category=FutureWarning)
-warnings.filterwarnings('ignore', message=r'Since aten:cudnn_convolution_backward_weight',
-                        category=UserWarning)
+warnings.filterwarnings(
+    'ignore', message=r'.*_register_pytree_node.*deprecated', category=FutureWarning)
+warnings.filterwarnings(
+    'ignore', message=r'Since aten:cudnn_convolution_backward_weight', category=UserWarning)
 # mmengine imports pkg_resources (setuptools < 81 is pinned for the mmcv build).
 warnings.filterwarnings('ignore', message=r'pkg_resources is deprecated', category=UserWarning)
 
@@ -69,10 +69,11 @@ def _warn_once():
     global _warned
     if not _warned:
         _warned = True
-        warnings.warn('mmcv was built without CUDA kernels: StyleGAN ops (upfirdn2d, '
-                      'fused_bias_leakyrelu) on GPU run their PyTorch reference code '
-                      '(slower). Rebuild mmcv with FORCE_CUDA=1 for full speed.',
-                      stacklevel=3)
+        warnings.warn(
+            'mmcv was built without CUDA kernels: StyleGAN ops (upfirdn2d, '
+            'fused_bias_leakyrelu) on GPU run their PyTorch reference code '
+            '(slower). Rebuild mmcv with FORCE_CUDA=1 for full speed.',
+            stacklevel=3)
 
 
 def mmcv_has_cuda_ops() -> bool:
@@ -89,8 +90,7 @@ class _RefUpFirDn2d:
     """Stand-in for ``mmcv.ops.upfirdn2d._upfirdn2d_cuda(...)`` (an autograd class)."""
 
     def __init__(self, up=1, down=1, padding=0, flip_filter=False, gain=1):
-        self.kwargs = dict(up=up, down=down, padding=padding, flip_filter=flip_filter,
-                           gain=gain)
+        self.kwargs = dict(up=up, down=down, padding=padding, flip_filter=flip_filter, gain=gain)
 
     def apply(self, input, filter):  # noqa: A002 - mmcv's argument names
         _warn_once()
@@ -165,7 +165,6 @@ def _atomic_put_text(self, obj, filepath, encoding='utf-8'):
 LocalBackend.put = _atomic_put
 LocalBackend.put_text = _atomic_put_text
 
-
 # -- 6. distributed init without CUDA ---------------------------------------------------
 from mmengine.dist import utils as _dist_utils  # noqa: E402
 
@@ -176,12 +175,10 @@ def _init_dist_pytorch(backend='nccl', init_backend='torch', **kwargs):
     if torch.cuda.is_available() or init_backend != 'torch':
         return _init_dist_pytorch_orig(backend, init_backend=init_backend, **kwargs)
     import torch.distributed as torch_dist
-    torch_dist.init_process_group(backend='gloo' if backend == 'nccl' else backend,
-                                  **kwargs)
+    torch_dist.init_process_group(backend='gloo' if backend == 'nccl' else backend, **kwargs)
 
 
 _dist_utils._init_dist_pytorch = _init_dist_pytorch
-
 
 # -- 7. placeholder for the optional albumentations import of mmagic ----------------------
 import importlib.util  # noqa: E402

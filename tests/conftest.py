@@ -16,8 +16,14 @@ def stylegan2_cfg(out_size=16, style_channels=16, **extra):
     """A tiny StyleGAN2 from mmagic's modules (random weights)."""
     table = {4: 16, 8: 16, 16: 8, 32: 8, 64: 4}
     channels = {r: c for r, c in table.items() if r <= out_size}
-    return dict(_scope_='mmagic', type='StyleGAN2LiteGenerator', out_size=out_size,
-                style_channels=style_channels, num_mlps=2, channels=channels, **extra)
+    return dict(
+        _scope_='mmagic',
+        type='StyleGAN2LiteGenerator',
+        out_size=out_size,
+        style_channels=style_channels,
+        num_mlps=2,
+        channels=channels,
+        **extra)
 
 
 def tiny_teacher_cfg(classes=('background', 'a', 'b', 'c'), **extra):
@@ -37,8 +43,12 @@ def run_tool(*args, env=None, timeout=600):
     path = os.pathsep.join(filter(None, [ROOT, os.environ.get('PYTHONPATH')]))
     full_env = dict(os.environ, PYTHONPATH=path, OMP_NUM_THREADS='1')
     full_env.update(env or {})
-    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True,
-                          env=full_env, timeout=timeout)
+    return subprocess.run([sys.executable, *args],
+                          cwd=ROOT,
+                          capture_output=True,
+                          text=True,
+                          env=full_env,
+                          timeout=timeout)
 
 
 @pytest.fixture(autouse=True)

@@ -22,6 +22,7 @@ def run_main(main):
 
 def load_config(path, cfg_options=None):
     from mmengine.config import Config, DictAction  # noqa: F401
+
     from mmlinsem.errors import MMLinsemError
     if not osp.isfile(path):
         raise MMLinsemError(f'config file not found: {path}')
@@ -33,6 +34,7 @@ def load_config(path, cfg_options=None):
 
 def check_amp():
     import torch
+
     from mmlinsem.errors import MMLinsemError
     if not torch.cuda.is_available():
         raise MMLinsemError('--amp needs a CUDA GPU (mmengine AmpOptimWrapper); none found')
@@ -44,11 +46,16 @@ def add_pipeline_args(parser, out):
     from mmengine.config import DictAction
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--out', default=out)
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='config overrides, e.g. model.generator.noise=fixed')
-    parser.add_argument('--amp', action='store_true',
-                        help='autocast the generator / predictor forwards (the latent and '
-                             'the losses stay fp32); works on CPU too')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='config overrides, e.g. model.generator.noise=fixed')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='autocast the generator / predictor forwards (the latent and '
+        'the losses stay fp32); works on CPU too')
     parser.add_argument('--amp-dtype', default='bfloat16', choices=['bfloat16', 'float16'])
 
 
@@ -58,8 +65,8 @@ def amp_from_args(args):
 
 def inferencer_from_args(args):
     from mmlinsem.apis import LinSemInferencer
-    return LinSemInferencer(args.config, args.checkpoint, device=args.device,
-                            cfg_options=args.cfg_options)
+    return LinSemInferencer(
+        args.config, args.checkpoint, device=args.device, cfg_options=args.cfg_options)
 
 
 def adapt_launcher(cfg, launcher):
@@ -70,7 +77,8 @@ def adapt_launcher(cfg, launcher):
         cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
         # CPU modules: DDP must not get device_ids (mmengine passes [LOCAL_RANK]).
         wrapper = cfg.get('model_wrapper_cfg') or dict(
-            type='MMDistributedDataParallel', broadcast_buffers=False,
+            type='MMDistributedDataParallel',
+            broadcast_buffers=False,
             find_unused_parameters=cfg.get('find_unused_parameters', False))
         wrapper['device_ids'] = None
         cfg.model_wrapper_cfg = wrapper
@@ -83,11 +91,14 @@ _BUILTIN_HOOKS = ('runtime_info', 'timer', 'sampler_seed', 'logger', 'param_sche
 def build_runner(cfg):
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
+
     # ``default_hooks=dict(name=None)`` disables a hook; mmengine accepts that only for its
     # built-in names, so drop the entry for any other (e.g. mmlinsem's sync_meta/overlay).
     if isinstance(cfg.get('default_hooks'), dict):
-        cfg.default_hooks = {k: v for k, v in cfg.default_hooks.items()
-                             if v is not None or k in _BUILTIN_HOOKS}
+        cfg.default_hooks = {
+            k: v
+            for k, v in cfg.default_hooks.items() if v is not None or k in _BUILTIN_HOOKS
+        }
     if 'runner_type' not in cfg:
         return Runner.from_cfg(cfg)
     return RUNNERS.build(cfg)
@@ -96,12 +107,19 @@ def build_runner(cfg):
 def parse_common(parser):
     """Add the flags shared by train/test, parse, and export LOCAL_RANK."""
     import os
+
     from mmengine.config import DictAction
     parser.add_argument('--work-dir', help='the dir to save logs, models and results')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, e.g. train_cfg.max_iters=100')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, e.g. train_cfg.max_iters=100')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:

@@ -1,7 +1,7 @@
 """Export the EMA generator of an mmagic GAN training checkpoint as a small file.
 
-    python tools/export_generator.py work_dirs/stylegan2_lite_toyfaces/iter_7500.pth \
-        checkpoints/stylegan2_lite_toyfaces64.pth
+    python tools/export_generator.py work_dirs/stylegan2lite_toyfaces64/iter_7500.pth \
+        checkpoints/stylegan2lite_toyfaces64.pth
 
 Keeps only ``generator_ema`` weights (``generator`` if there is no EMA), stored under the
 ``generator_ema.`` prefix that ``FeatureGenerator`` loads, plus the training iteration and
@@ -21,6 +21,7 @@ def main():
     args = p.parse_args()
     import torch
     from mmengine.runner.checkpoint import CheckpointLoader
+
     from mmlinsem.errors import MMLinsemError
     from mmlinsem.models.generators.checkpoint import PREFIXES
     try:
@@ -36,9 +37,16 @@ def main():
         raise MMLinsemError(f'{args.checkpoint} holds no generator weights (expected keys '
                             f'under {PREFIXES[:-1]})')
     meta = ckpt.get('meta', {}) or {}
-    out = dict(state_dict={'generator_ema.' + k: v.clone() for k, v in sub.items()},
-               meta=dict(iter=meta.get('iter'), source=osp.basename(args.checkpoint),
-                         source_prefix=prefix, cfg=meta.get('cfg')))
+    out = dict(
+        state_dict={
+            'generator_ema.' + k: v.clone()
+            for k, v in sub.items()
+        },
+        meta=dict(
+            iter=meta.get('iter'),
+            source=osp.basename(args.checkpoint),
+            source_prefix=prefix,
+            cfg=meta.get('cfg')))
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     tmp = args.out + '.tmp'
     torch.save(out, tmp)

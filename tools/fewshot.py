@@ -30,8 +30,11 @@ def parse_args():
     p.add_argument('--full-miou', type=float, help="the fully trained LSE's mIoU")
     p.add_argument('--epochs', type=int, default=50)
     p.add_argument('--samples-per-epoch', type=int, default=128)
-    p.add_argument('--cfg-options', nargs='*', default=[],
-                   help='extra key=value overrides for every training run')
+    p.add_argument(
+        '--cfg-options',
+        nargs='*',
+        default=[],
+        help='extra key=value overrides for every training run')
     return p.parse_args()
 
 
@@ -60,19 +63,25 @@ def main():
                 rows[n].append(miou)
                 print(f'N={n} repeat {r}: mIoU {miou:.2f} (earlier run)', flush=True)
                 continue
-            run_tool_checked(['tools/make_fewshot_set.py', args.config, '--num', str(n), '--seed',
-                  str(SEEDS[r]), '--out', set_dir])
+            run_tool_checked([
+                'tools/make_fewshot_set.py', args.config, '--num',
+                str(n), '--seed',
+                str(SEEDS[r]), '--out', set_dir
+            ])
             iters = max(1, args.epochs * args.samples_per_epoch // n)
-            options = [f'train_dataloader.dataset.data_root={set_dir}',
-                       f'train_dataloader.dataset.num_samples={n}',
-                       f'train_dataloader.batch_sampler.schedule=[(0,{n})]',
-                       f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
-                       f'default_hooks.checkpoint.interval={iters}',
-                       f'randomness.seed={SEEDS[r]}']
+            options = [
+                f'train_dataloader.dataset.data_root={set_dir}',
+                f'train_dataloader.dataset.num_samples={n}',
+                f'train_dataloader.batch_sampler.schedule=[(0,{n})]',
+                f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
+                f'default_hooks.checkpoint.interval={iters}', f'randomness.seed={SEEDS[r]}'
+            ]
             if has_scheduler:
                 options.append(f'param_scheduler.0.milestones=[{max(1, int(iters * 0.4))}]')
-            run_tool_checked(['tools/train.py', args.config, '--work-dir', run_dir, '--cfg-options',
-                  *options, *args.cfg_options])
+            run_tool_checked([
+                'tools/train.py', args.config, '--work-dir', run_dir, '--cfg-options', *options,
+                *args.cfg_options
+            ])
             miou = last_miou(run_dir)
             if miou is None:
                 raise MMLinsemError(f'no mIoU found in the logs of {run_dir}')

@@ -29,6 +29,7 @@ def main():
     import numpy as np
     import torch
     from PIL import Image
+
     from mmlinsem.apis import LinSemInferencer
     from mmlinsem.datasets.latent_seed_dataset import default_palette
     from mmlinsem.errors import MMLinsemError

@@ -1,4 +1,3 @@
-import os.path as osp, sys; sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # noqa: E401,E702,E501,I001
 """Write the procedural toy-face world as an mmseg dataset.
 
     python tools/make_toy_dataset.py --out data/toyfaces --num-train 10000 --num-val 1000 \
@@ -16,11 +15,13 @@ Sample ``i`` of train is ``render_toy_face(seed, i)``; sample ``i`` of val is
 An output folder that already holds a dataset is refused unless ``--overwrite`` is
 given (then its old PNGs are removed first, so no stale samples survive).
 """
-import argparse  # noqa: E402
-import glob  # noqa: E402
-import importlib.util  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
+import argparse
+import glob
+import importlib.util
+import json
+import os
+import os.path as osp
+import sys
 
 VAL_INDEX_OFFSET = 1_000_000_000
 SPLITS = ('train', 'val')
@@ -43,11 +44,10 @@ def parse_args(argv=None):
     parser.add_argument('--out', default='data/toyfaces', help='output folder')
     parser.add_argument('--num-train', type=int, default=10000)
     parser.add_argument('--num-val', type=int, default=1000)
-    parser.add_argument('--size', type=int, default=64,
-                        help='image side, a power of two >= 32')
+    parser.add_argument('--size', type=int, default=64, help='image side, a power of two >= 32')
     parser.add_argument('--seed', type=int, default=0, help='world seed (>= 0)')
-    parser.add_argument('--overwrite', action='store_true',
-                        help='replace an existing dataset in --out')
+    parser.add_argument(
+        '--overwrite', action='store_true', help='replace an existing dataset in --out')
     args = parser.parse_args(argv)
     if args.size < 32 or args.size & (args.size - 1):
         fail(f'--size must be a power of two >= 32, got {args.size}')
@@ -88,8 +88,8 @@ def load_renderer():
     name = 'mmlinsem.datasets.toy_faces'
     if name in sys.modules:
         return sys.modules[name]
-    path = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'mmlinsem', 'datasets',
-                    'toy_faces.py')
+    path = osp.join(
+        osp.dirname(osp.dirname(osp.abspath(__file__))), 'mmlinsem', 'datasets', 'toy_faces.py')
     spec = importlib.util.spec_from_file_location('_mmlinsem_toy_faces', path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -133,8 +133,12 @@ def main(argv=None):
     counts = dict(train=args.num_train, val=args.num_val)
     offsets = dict(train=0, val=VAL_INDEX_OFFSET)
     digits = max(6, len(str(max(counts.values()) - 1)))
-    stats = dict(size=args.size, seed=args.seed, classes=list(TOY_FACE_CLASSES),
-                 palette=TOY_FACE_PALETTE, splits={})
+    stats = dict(
+        size=args.size,
+        seed=args.seed,
+        classes=list(TOY_FACE_CLASSES),
+        palette=TOY_FACE_PALETTE,
+        splits={})
     first = ([], [])
     for split in SPLITS:
         n = counts[split]
@@ -160,18 +164,23 @@ def main(argv=None):
                 bar.update(step if (i + 1) % step == 0 else (i + 1) % step)
         print()
         stats['splits'][split] = dict(
-            num_images=n, index_offset=offsets[split],
-            class_histogram={c: float(f) for c, f in zip(TOY_FACE_CLASSES,
-                                                         pixels / pixels.sum())},
-            class_presence={c: float(f) for c, f in zip(TOY_FACE_CLASSES, present / n)})
+            num_images=n,
+            index_offset=offsets[split],
+            class_histogram={
+                c: float(f)
+                for c, f in zip(TOY_FACE_CLASSES, pixels / pixels.sum())
+            },
+            class_presence={
+                c: float(f)
+                for c, f in zip(TOY_FACE_CLASSES, present / n)
+            })
     with open(osp.join(args.out, 'stats.json'), 'w') as f:
         json.dump(stats, f, indent=2)
     grid = preview_grid(first[0], first[1], palette)
     cv2.imwrite(osp.join(args.out, 'preview.png'), grid[..., ::-1])
     for split in SPLITS:
         hist = stats['splits'][split]['class_histogram']
-        print(f'{split} class histogram: ' +
-              ', '.join(f'{c} {v:.3f}' for c, v in hist.items()))
+        print(f'{split} class histogram: ' + ', '.join(f'{c} {v:.3f}' for c, v in hist.items()))
     print(f'wrote {args.out}/stats.json and {args.out}/preview.png')
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's main job, offline, on the shipped default: sets up .venv/ if needed, trains an
-# LSE on the shipped toy-world StyleGAN2 (checkpoints/stylegan2_lite_toyfaces64.pth) with the
-# shipped toy teacher (checkpoints/teacher_unet_toyfaces.pth), evaluates it on 1,000 samples
+# LSE on the shipped toy-world StyleGAN2 (checkpoints/stylegan2lite_toyfaces64.pth) with the
+# shipped toy teacher (checkpoints/unet_toyfaces64.pth), evaluates it on 1,000 samples
 # with the paper's mIoU, writes overlay pictures (image | teacher | LSE) and prints the table.
 # Extra arguments are more training --cfg-options (e.g. train_cfg.max_iters=500).
 set -euo pipefail

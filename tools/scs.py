@@ -40,6 +40,7 @@ def load_targets(args, inf):
     import numpy as np
     import torch
     from PIL import Image
+
     from mmlinsem.errors import MMLinsemError
     if args.targets:
         paths = sorted(glob.glob(osp.join(args.targets, '*.png')))
@@ -58,10 +59,18 @@ def main():
     from mmlinsem.visualization import colorize, grid, save_rgb
     inf = inferencer_from_args(args)
     targets = load_targets(args, inf)
-    res = evaluate_scs(inf.model, targets, samples_per_target=args.samples, seed=args.seed,
-                       return_samples=True, space=args.space, predictor=args.predictor,
-                       n_init=args.n_init, steps=args.steps, lr=args.lr,
-                       amp=amp_from_args(args))
+    res = evaluate_scs(
+        inf.model,
+        targets,
+        samples_per_target=args.samples,
+        seed=args.seed,
+        return_samples=True,
+        space=args.space,
+        predictor=args.predictor,
+        n_init=args.n_init,
+        steps=args.steps,
+        lr=args.lr,
+        amp=amp_from_args(args))
     palette = default_palette(len(inf.classes))
     rows = []
     for t, target in enumerate(targets):
@@ -72,8 +81,12 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     save_rgb(osp.join(args.out, 'scs_grid.png'), grid(rows, scale=2))
     metrics = {k: v for k, v in res.items() if k != 'samples'}
-    metrics.update(space=args.space, predictor=args.predictor, steps=args.steps,
-                   n_init=args.n_init, amp=amp_from_args(args) or None)
+    metrics.update(
+        space=args.space,
+        predictor=args.predictor,
+        steps=args.steps,
+        n_init=args.n_init,
+        amp=amp_from_args(args) or None)
     with open(osp.join(args.out, 'metrics.json'), 'w') as f:
         json.dump(metrics, f, indent=2)
     print(f"SCS semantic accuracy (teacher mIoU vs target): {res['miou']:.2f}  "

@@ -21,8 +21,10 @@ def parse_args():
     p.add_argument('--checkpoint', help='override the generator checkpoint')
     p.add_argument('--layers', default='all', help="'all' or comma-separated style layers")
     p.add_argument('--num-directions', type=int, default=5)
-    p.add_argument('--strengths', default='-3,-1.5,0,1.5,3',
-                   help='comma-separated; write --strengths=-3,0,3 (negative first value)')
+    p.add_argument(
+        '--strengths',
+        default='-3,-1.5,0,1.5,3',
+        help='comma-separated; write --strengths=-3,0,3 (negative first value)')
     p.add_argument('--num-samples', type=int, default=3)
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--out', default='work_dirs/sefa')
@@ -33,6 +35,7 @@ def parse_args():
 def main():
     args = parse_args()
     import torch
+
     from mmlinsem.apis import edit_wplus, sefa_directions
     from mmlinsem.datasets import latent_for
     from mmlinsem.errors import MMLinsemError
@@ -53,8 +56,9 @@ def main():
     g = build_in_scope(MODELS, gen_cfg)
     dirs, eigvals, used = sefa_directions(g.generator, layers, args.num_directions)
     os.makedirs(args.out, exist_ok=True)
-    torch.save(dict(directions=dirs, eigenvalues=eigvals, layers=used),
-               osp.join(args.out, 'directions.pt'))
+    torch.save(
+        dict(directions=dirs, eigenvalues=eigvals, layers=used),
+        osp.join(args.out, 'directions.pt'))
     with open(osp.join(args.out, 'eigenvalues.json'), 'w') as f:
         json.dump(dict(layers=used, eigenvalues=[float(v) for v in eigvals]), f, indent=2)
     for s in range(args.num_samples):

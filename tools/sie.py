@@ -26,8 +26,10 @@ def parse_args():
     p.add_argument('--box', help='stroke rectangle X0,Y0,X1,Y1 (label-size pixels)')
     p.add_argument('--stroke-mask', help='PNG, non-zero pixels are the stroke')
     p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--index', default='0',
-                   help='sample index, or several (0,1,2): one edit each, metrics averaged')
+    p.add_argument(
+        '--index',
+        default='0',
+        help='sample index, or several (0,1,2): one edit each, metrics averaged')
     p.add_argument('--space', default='mixz', choices=['mixz', 'w+'])
     p.add_argument('--steps', type=int, default=50)
     p.add_argument('--lr', type=float, default=0.01)
@@ -41,6 +43,7 @@ def main():
     import numpy as np
     import torch
     from PIL import Image
+
     from mmlinsem.apis.scs import label_size
     from mmlinsem.datasets.latent_seed_dataset import default_palette, latent_for
     from mmlinsem.errors import MMLinsemError
@@ -67,8 +70,8 @@ def main():
         raise MMLinsemError('give the stroke with --box X0,Y0,X1,Y1 or --stroke-mask PNG')
     try:
         indices = [int(v) for v in args.index.split(',')]
-        rgb = ([int(v) / 127.5 - 1 for v in args.baseline_color.split(',')]
-               if args.baseline_color else None)
+        rgb = ([int(v) / 127.5 - 1
+                for v in args.baseline_color.split(',')] if args.baseline_color else None)
     except ValueError:
         raise MMLinsemError(f'--index takes I[,I...] and --baseline-color R,G,B, got '
                             f'{args.index!r} and {args.baseline_color!r}') from None
@@ -83,12 +86,20 @@ def main():
         edits.append(dict(index=index, **metrics))
         print(f'edit {len(edits)}/{len(indices)} (sample {index}): {metrics}', flush=True)
     methods = ['lse'] + (['colour_baseline'] if rgb is not None else [])
-    summary = dict(label=classes[label], stroke_pixels=int(stroke.sum()), space=args.space,
-                   steps=args.steps, amp=amp_from_args(args) or None, seed=args.seed,
-                   num_edits=len(edits), edits=edits)
+    summary = dict(
+        label=classes[label],
+        stroke_pixels=int(stroke.sum()),
+        space=args.space,
+        steps=args.steps,
+        amp=amp_from_args(args) or None,
+        seed=args.seed,
+        num_edits=len(edits),
+        edits=edits)
     for m in methods:  # means over the edits
-        summary[m] = {k: mean([e[m][k] for e in edits if e[m][k] is not None])
-                      for k in ('target_agreement_inside', 'pixel_change_outside')}
+        summary[m] = {
+            k: mean([e[m][k] for e in edits if e[m][k] is not None])
+            for k in ('target_agreement_inside', 'pixel_change_outside')
+        }
     os.makedirs(args.out, exist_ok=True)
     save_rgb(osp.join(args.out, 'sie.png'), grid(rows, scale=3))
     with open(osp.join(args.out, 'metrics.json'), 'w') as f:
@@ -103,6 +114,7 @@ def mean(values):
 def edit_one(inf, z, stroke, label, rgb, args, pal):
     """One edit (and its colour baseline): a picture row and the metrics."""
     import torch
+
     from mmlinsem.apis import color_edit, semantic_image_edit
     from mmlinsem.apis.latent_optim import predict_logits
     from mmlinsem.apis.scs import render
@@ -110,16 +122,26 @@ def edit_one(inf, z, stroke, label, rgb, args, pal):
     from mmlinsem.models.semantic_extractor import img_to_uint8
     from mmlinsem.visualization import colorize
     amp = amp_from_args(args)
-    out = semantic_image_edit(inf.model, z, stroke=stroke, label=label, space=args.space,
-                              steps=args.steps, lr=args.lr, amp=amp)
-    row = [img_to_uint8(out['original_image'][0]).numpy(),
-           colorize(out['original_mask'].cpu().numpy(), pal),
-           colorize(out['target'].cpu().numpy(), pal),
-           img_to_uint8(out['image'][0]).numpy(), colorize(out['mask'].cpu().numpy(), pal)]
+    out = semantic_image_edit(
+        inf.model,
+        z,
+        stroke=stroke,
+        label=label,
+        space=args.space,
+        steps=args.steps,
+        lr=args.lr,
+        amp=amp)
+    row = [
+        img_to_uint8(out['original_image'][0]).numpy(),
+        colorize(out['original_mask'].cpu().numpy(), pal),
+        colorize(out['target'].cpu().numpy(), pal),
+        img_to_uint8(out['image'][0]).numpy(),
+        colorize(out['mask'].cpu().numpy(), pal)
+    ]
     metrics = dict(lse={k: out[k] for k in ('target_agreement_inside', 'pixel_change_outside')})
     if rgb is not None:
-        base = color_edit(inf.model, z, stroke, rgb, space=args.space, steps=args.steps,
-                          lr=args.lr, amp=amp)
+        base = color_edit(
+            inf.model, z, stroke, rgb, space=args.space, steps=args.steps, lr=args.lr, amp=amp)
         with torch.no_grad():
             img, feats = render(inf.model.generator, base['latent'], args.space)
             mask = predict_logits(inf.model, img, feats, stroke.shape, 'head').argmax(1)[0]

@@ -37,8 +37,13 @@ def main():
         import json
         os.makedirs(args.out, exist_ok=True)
         with open(osp.join(args.out, 'metrics.json'), 'w') as f:
-            json.dump({k: float(v) if isinstance(v, (int, float)) else str(v)
-                       for k, v in metrics.items()}, f, indent=2)
+            json.dump(
+                {
+                    k: float(v) if isinstance(v, (int, float)) else str(v)
+                    for k, v in metrics.items()
+                },
+                f,
+                indent=2)
 
 
 if __name__ == '__main__':

@@ -35,6 +35,7 @@ def main():
     import matplotlib.pyplot as plt
     import numpy as np
     import torch
+
     from mmlinsem.apis import LinSemInferencer
     from mmlinsem.datasets import TOY_FACE_CLASSES, class_histogram, render_toy_face
     from mmlinsem.models.semantic_extractor import img_to_uint8
@@ -59,9 +60,13 @@ def main():
     real_hist = class_histogram(masks, k)
     tv = 0.5 * float(np.abs(gen_hist - real_hist).sum())
     os.makedirs(args.out, exist_ok=True)
-    res = dict(classes=list(TOY_FACE_CLASSES), generated=gen_hist.tolist(),
-               real=np.asarray(real_hist).tolist(), total_variation=tv, num=args.num,
-               checkpoint=args.checkpoint or inf.cfg.model.generator.checkpoint)
+    res = dict(
+        classes=list(TOY_FACE_CLASSES),
+        generated=gen_hist.tolist(),
+        real=np.asarray(real_hist).tolist(),
+        total_variation=tv,
+        num=args.num,
+        checkpoint=args.checkpoint or inf.cfg.model.generator.checkpoint)
     with open(osp.join(args.out, 'histogram.json'), 'w') as f:
         json.dump(res, f, indent=2)
     fig, ax = plt.subplots(figsize=(7, 3))

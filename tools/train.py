@@ -7,10 +7,16 @@ from _common import build_runner, check_amp, config_from_args, parse_common, run
 def parse_args():
     parser = argparse.ArgumentParser(description='Train a model (mmlinsem / mmseg / mmagic)')
     parser.add_argument('config', help='train config file path')
-    parser.add_argument('--resume', action='store_true', default=False,
-                        help='resume from the latest checkpoint in the work_dir')
-    parser.add_argument('--amp', action='store_true', default=False,
-                        help='enable automatic-mixed-precision training (GPU)')
+    parser.add_argument(
+        '--resume',
+        action='store_true',
+        default=False,
+        help='resume from the latest checkpoint in the work_dir')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        default=False,
+        help='enable automatic-mixed-precision training (GPU)')
     return parse_common(parser)
 
 

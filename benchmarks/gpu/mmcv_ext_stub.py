@@ -13,5 +13,6 @@ def __getattr__(name):
 
     def missing(*args, **kwargs):
         raise RuntimeError(f'mmcv._ext.{name}: this mmcv was installed without compiled ops')
+
     missing.__name__ = name
     return missing

@@ -32,11 +32,11 @@ CFG=configs/lse/lse_stylegan2lite-toyfaces64.py
 if [ "$DEVICE" = cpu ]; then  # dry run: tiny sizes
     ITERS=2; EVAL_N=16; TARGETS=1; STEPS=3; AMP_TRAIN=()  # train --amp needs CUDA
     BENCH=(--skip-256 --repeats 1 --threads 1); HEADS=(--repeats 1 --variants datasetgan_mlp,lse)
-    TESTS=(tests/test_scs_sie.py -k amp)
+    TESTS=(tests/test_apis/test_scs_sie.py -k amp)
 else
     ITERS=50; EVAL_N=256; TARGETS=2; STEPS=30; AMP_TRAIN=(--amp)
     BENCH=(--with-1024 --repeats 3 --threads 8); HEADS=(--repeats 3)
-    TESTS=(tests/test_scs_sie.py tests/test_heads.py)
+    TESTS=(tests/test_apis/test_scs_sie.py tests/test_models/test_heads/test_heads.py)
 fi
 
 DEADLINE=$((SECONDS + BUDGET_S))

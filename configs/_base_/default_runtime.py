@@ -24,5 +24,5 @@ resume = False
 # One seed for every rank: synthetic samples are a function of (dataset seed, index).
 randomness = dict(seed=0, diff_rank_seed=False)
 # DDP: wrap only the trainable head (generator and teacher are frozen).
-model_wrapper_cfg = dict(type='MMSeparateDistributedDataParallel', broadcast_buffers=False,
-                         find_unused_parameters=False)
+model_wrapper_cfg = dict(
+    type='MMSeparateDistributedDataParallel', broadcast_buffers=False, find_unused_parameters=False)

@@ -4,8 +4,7 @@
 # Compare with the SGD job lse_stylegan2lite-toyfaces64.py: benchmarks/closed_form_vs_sgd.py.
 _base_ = ['./lse_stylegan2lite-toyfaces64.py']
 max_iters = 1
-custom_hooks = [dict(type='ClosedFormLSEHook', num_images=256, pixels_per_image=256,
-                     ce_steps=100)]
+custom_hooks = [dict(type='ClosedFormLSEHook', num_images=256, pixels_per_image=256, ce_steps=100)]
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 param_scheduler = []
 default_hooks = dict(checkpoint=dict(interval=max_iters))

@@ -6,7 +6,7 @@
 #   python tools/train.py configs/lse/lse_stylegan2lite-toyfaces64.py
 _base_ = [
     '../_base_/default_runtime.py', '../_base_/datasets/synthetic.py',
-    '../_base_/generators/stylegan2lite_toyfaces64.py', '../_base_/teachers/toyfaces_unet.py'
+    '../_base_/generators/stylegan2lite_toyfaces64.py', '../_base_/teachers/unet_toyfaces64.py'
 ]
 latent_dim = 128
 max_iters = 2000

@@ -6,20 +6,31 @@
 #       --cfg-options train_dataloader.dataset.data_root=DATA val_dataloader.dataset.data_root=DATA
 # (DATA holds img_dir/{train,val}/*.png and ann_dir/{train,val}/*.png; classes below.)
 default_scope = 'mmseg'
-custom_imports = dict(imports=['mmlinsem', 'mmseg.datasets', 'mmseg.evaluation'],
-                      allow_failed_imports=False)
+custom_imports = dict(
+    imports=['mmlinsem', 'mmseg.datasets', 'mmseg.evaluation'], allow_failed_imports=False)
 classes = ('background', 'a', 'b')
 crop_size = (64, 64)
 model = dict(
     type='EncoderDecoder',
-    data_preprocessor=dict(type='SegDataPreProcessor', mean=[123.675, 116.28, 103.53],
-                           std=[58.395, 57.12, 57.375], bgr_to_rgb=True, pad_val=0,
-                           seg_pad_val=255, size=crop_size),
-    backbone=dict(type='ResNetV1c', depth=18, num_stages=4, out_indices=(0, 1, 2, 3),
-                  dilations=(1, 1, 1, 1), strides=(1, 2, 2, 2), norm_cfg=dict(type='BN'),
-                  init_cfg=None),  # set a Pretrained init_cfg for ImageNet weights
-    decode_head=dict(type='mmlinsem.LSEHead', in_channels=[64, 128, 256, 512],
-                     num_classes=len(classes)),
+    data_preprocessor=dict(
+        type='SegDataPreProcessor',
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        bgr_to_rgb=True,
+        pad_val=0,
+        seg_pad_val=255,
+        size=crop_size),
+    backbone=dict(
+        type='ResNetV1c',
+        depth=18,
+        num_stages=4,
+        out_indices=(0, 1, 2, 3),
+        dilations=(1, 1, 1, 1),
+        strides=(1, 2, 2, 2),
+        norm_cfg=dict(type='BN'),
+        init_cfg=None),  # set a Pretrained init_cfg for ImageNet weights
+    decode_head=dict(
+        type='mmlinsem.LSEHead', in_channels=[64, 128, 256, 512], num_classes=len(classes)),
     train_cfg=dict(),
     test_cfg=dict(mode='whole'))
 pipeline = [
@@ -27,16 +38,23 @@ pipeline = [
     dict(type='LoadAnnotations'),
     dict(type='PackSegInputs'),
 ]
-dataset = dict(type='BaseSegDataset', data_root='data/my_dataset', metainfo=dict(classes=classes),
-               img_suffix='.png', seg_map_suffix='.png', pipeline=pipeline)
-train_dataloader = dict(batch_size=2, num_workers=0,
-                        sampler=dict(type='InfiniteSampler', shuffle=True),
-                        dataset=dict(dataset, data_prefix=dict(img_path='img_dir/train',
-                                                               seg_map_path='ann_dir/train')))
-val_dataloader = dict(batch_size=1, num_workers=0,
-                      sampler=dict(type='DefaultSampler', shuffle=False),
-                      dataset=dict(dataset, data_prefix=dict(img_path='img_dir/val',
-                                                             seg_map_path='ann_dir/val')))
+dataset = dict(
+    type='BaseSegDataset',
+    data_root='data/my_dataset',
+    metainfo=dict(classes=classes),
+    img_suffix='.png',
+    seg_map_suffix='.png',
+    pipeline=pipeline)
+train_dataloader = dict(
+    batch_size=2,
+    num_workers=0,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(dataset, data_prefix=dict(img_path='img_dir/train', seg_map_path='ann_dir/train')))
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(dataset, data_prefix=dict(img_path='img_dir/val', seg_map_path='ann_dir/val')))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
 test_evaluator = val_evaluator

@@ -5,6 +5,8 @@ from .evaluate import evaluate_extractor
 from .layerwise import layerwise_miou, layerwise_predictions
 from .scalars import last_scalar, read_scalars, scalar_series
 
-__all__ = ['select_categories', 'read_per_class_iou', 'class_centres', 'forge_lse_from_centres', 'fair_feature_sampling',
-           'category_cosine_similarity', 'evaluate_extractor', 'layerwise_miou',
-           'layerwise_predictions', 'read_scalars', 'scalar_series', 'last_scalar']
+__all__ = [
+    'select_categories', 'read_per_class_iou', 'class_centres', 'forge_lse_from_centres',
+    'fair_feature_sampling', 'category_cosine_similarity', 'evaluate_extractor', 'layerwise_miou',
+    'layerwise_predictions', 'read_scalars', 'scalar_series', 'last_scalar'
+]

@@ -15,7 +15,8 @@ def read_per_class_iou(path: str) -> Dict[str, float]:
     return out
 
 
-def select_categories(results: Sequence[Dict[str, float]], threshold: float = 0.1,
+def select_categories(results: Sequence[Dict[str, float]],
+                      threshold: float = 0.1,
                       order: Sequence[str] = ()) -> List[str]:
     """Classes whose IoU exceeds ``threshold`` (a fraction) for any result, in ``order``
     (e.g. the teacher's class order) when given."""
@@ -24,16 +25,19 @@ def select_categories(results: Sequence[Dict[str, float]], threshold: float = 0.
     return ordered + sorted(keep - set(ordered))
 
 
-def markdown_table(names: Sequence[str], results: Sequence[Dict[str, float]],
-                   selected: Sequence[str] = None, miou: Sequence[float] = None) -> str:
+def markdown_table(names: Sequence[str],
+                   results: Sequence[Dict[str, float]],
+                   selected: Sequence[str] = None,
+                   miou: Sequence[float] = None) -> str:
     """Per-class IoU (%) of several results as a Markdown table (rows: classes), with a
     bold mIoU (%) row when ``miou`` is given."""
     order = list(dict.fromkeys(c for r in results for c in r))
     head = '| class | ' + ' | '.join(names) + (' | kept |' if selected is not None else ' |')
     lines = [head, '|---' * (len(names) + 1 + (selected is not None)) + '|']
     for c in order:
-        cells = ['-' if v != v else f'{100 * v:.1f}'
-                 for v in (r.get(c, float('nan')) for r in results)]
+        cells = [
+            '-' if v != v else f'{100 * v:.1f}' for v in (r.get(c, float('nan')) for r in results)
+        ]
         kept = (' | yes' if c in selected else ' | ') if selected is not None else ''
         lines.append(f'| {c} | ' + ' | '.join(cells) + kept + ' |')
     if miou is not None:

@@ -7,8 +7,11 @@ from mmlinsem.errors import MMLinsemError
 
 
 @torch.no_grad()
-def class_centres(model, num_images: int = 3000, pixels_per_image: int = 1024,
-                  batch_size: int = 8, seed: int = 4242) -> torch.Tensor:
+def class_centres(model,
+                  num_images: int = 3000,
+                  pixels_per_image: int = 1024,
+                  batch_size: int = 8,
+                  seed: int = 4242) -> torch.Tensor:
     """(K, D) unit vectors: per class, the renormalised mean of the normalised features of
     its pixels (teacher labels), features as the LSE sees them (all layers, upsampled).
     Classes never seen get a zero row."""

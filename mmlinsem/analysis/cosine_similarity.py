@@ -9,7 +9,10 @@ from mmlinsem.datasets.latent_seed_dataset import latent_for
 
 
 @torch.no_grad()
-def fair_feature_sampling(model, t1: int = 200, t2: int = 4000, seed: int = 777,
+def fair_feature_sampling(model,
+                          t1: int = 200,
+                          t2: int = 4000,
+                          seed: int = 777,
                           max_images: int = 10000) -> Dict[int, torch.Tensor]:
     """Per class, T1 random pixels from every image where the class covers >= T1 pixels,
     until each pool holds T2 features (or ``max_images`` were drawn; pools may then be

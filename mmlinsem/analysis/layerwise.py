@@ -20,12 +20,14 @@ def layerwise_predictions(model, z: torch.Tensor):
                             'NSE-1 head (trained with aux_loss_weight=0.1 for layer-wise '
                             'semantics)')
     size = tuple(labels.shape[-2:])
-    per_layer = torch.stack([upsample(l, size).argmax(1) for l in layers])
+    per_layer = torch.stack([upsample(logit, size).argmax(1) for logit in layers])
     return img, labels, per_layer, upsample(final, size).argmax(1)
 
 
 @torch.no_grad()
-def layerwise_miou(model, num_samples: int = 500, seed: int = 20210601,
+def layerwise_miou(model,
+                   num_samples: int = 500,
+                   seed: int = 20210601,
                    batch_size: int = 16) -> dict:
     """Paper mIoU of every layer's own segmentation and of the fused one."""
     k = model.head_module.num_classes
@@ -45,5 +47,6 @@ def layerwise_miou(model, num_samples: int = 500, seed: int = 20210601,
     def miou(ious):
         per_class = aggregate_iou(np.stack(ious))
         return float(np.nanmean(per_class) * 100) if np.isfinite(per_class).any() else 0.0
-    return dict(layers=[miou(v) for v in layer_ious], final=miou(final_ious),
-                num_samples=num_samples)
+
+    return dict(
+        layers=[miou(v) for v in layer_ious], final=miou(final_ious), num_samples=num_samples)

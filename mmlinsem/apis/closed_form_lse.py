@@ -34,8 +34,7 @@ def sample_features(feats: List[torch.Tensor], rows: torch.Tensor, cols: torch.T
 
 
 @torch.no_grad()
-def balanced_pixels(labels: torch.Tensor, per_image: int, num_classes: int,
-                    gen: torch.Generator):
+def balanced_pixels(labels: torch.Tensor, per_image: int, num_classes: int, gen: torch.Generator):
     """(rows, cols) of ``per_image`` pixels per image, split evenly over the classes
     present (with replacement), so rare classes weigh as much as large ones."""
     rows, cols = [], []
@@ -57,10 +56,16 @@ def balanced_pixels(labels: torch.Tensor, per_image: int, num_classes: int,
 
 
 @torch.no_grad()
-def iter_pixel_features(model, num_images: int, pixels_per_image: int = 1024,
-                        batch_size: int = 8, seed: int = 12345, balanced: bool = False,
-                        label_fn: Optional[Callable] = None, space: Optional[str] = None,
-                        rank: int = 0, world_size: int = 1,
+def iter_pixel_features(model,
+                        num_images: int,
+                        pixels_per_image: int = 1024,
+                        batch_size: int = 8,
+                        seed: int = 12345,
+                        balanced: bool = False,
+                        label_fn: Optional[Callable] = None,
+                        space: Optional[str] = None,
+                        rank: int = 0,
+                        world_size: int = 1,
                         gen: Optional[torch.Generator] = None,
                         with_weights: bool = False) -> Iterator[Tuple[torch.Tensor, ...]]:
     """Features and labels of sampled pixels of generated images, a batch at a time.
@@ -115,10 +120,16 @@ def iter_pixel_features(model, num_images: int, pixels_per_image: int = 1024,
         yield x, picked.reshape(-1), weights.reshape(-1)
 
 
-def fit_lse_closed_form(model, num_images: int = 256, pixels_per_image: int = 1024,
-                        batch_size: int = 8, ridge: float = 1e-3, seed: int = 12345,
-                        balanced: bool = True, label_fn: Optional[Callable] = None,
-                        log_interval: int = 0, ce_steps: int = 0):
+def fit_lse_closed_form(model,
+                        num_images: int = 256,
+                        pixels_per_image: int = 1024,
+                        batch_size: int = 8,
+                        ridge: float = 1e-3,
+                        seed: int = 12345,
+                        balanced: bool = True,
+                        label_fn: Optional[Callable] = None,
+                        log_interval: int = 0,
+                        ce_steps: int = 0):
     """Fit ``model.head`` (an ``LSEHead``) in closed form; returns the accumulated stats.
 
     Args:
@@ -147,10 +158,19 @@ def fit_lse_closed_form(model, num_images: int = 256, pixels_per_image: int = 10
     xty = torch.zeros(d, k, dtype=torch.float64, device=device)
     rank, world = get_rank(), get_world_size()
     num_local = len(range(rank, num_images, world))
-    batches = iter_pixel_features(model, num_images, pixels_per_image, batch_size, seed,
-                                  balanced, label_fn, space='z', rank=rank, world_size=world,
-                                  gen=torch.Generator().manual_seed(seed * 7919 + rank),
-                                  with_weights=True)
+    batches = iter_pixel_features(
+        model,
+        num_images,
+        pixels_per_image,
+        batch_size,
+        seed,
+        balanced,
+        label_fn,
+        space='z',
+        rank=rank,
+        world_size=world,
+        gen=torch.Generator().manual_seed(seed * 7919 + rank),
+        with_weights=True)
     kept = []  # (x, y, weights) for the cross-entropy stage
     for b, (x, y, wts) in enumerate(batches):
         if ce_steps > 0:
@@ -182,7 +202,10 @@ def refine_cross_entropy(weight: torch.Tensor, batches, steps: int, world_size: 
     total = torch.tensor(total, device=weight.device)
     if world_size > 1:
         all_reduce(total)
-    opt = torch.optim.LBFGS([weight], lr=1, max_iter=steps, history_size=20,
+    opt = torch.optim.LBFGS([weight],
+                            lr=1,
+                            max_iter=steps,
+                            history_size=20,
                             line_search_fn='strong_wolfe')
 
     def closure():

@@ -22,8 +22,11 @@ class LinSemInferencer:
         cfg_options (dict, optional): overrides merged into the config.
     """
 
-    def __init__(self, config: Union[str, Config], checkpoint: Optional[str] = None,
-                 device: str = 'cpu', cfg_options: Optional[dict] = None):
+    def __init__(self,
+                 config: Union[str, Config],
+                 checkpoint: Optional[str] = None,
+                 device: str = 'cpu',
+                 cfg_options: Optional[dict] = None):
         cfg = Config.fromfile(config) if isinstance(config, str) else config
         if cfg_options:
             cfg.merge_from_dict(cfg_options)
@@ -38,8 +41,7 @@ class LinSemInferencer:
             self.model = build_in_scope(MODELS, cfg.model)
             if checkpoint:
                 try:
-                    load_checkpoint(self.model, checkpoint, map_location='cpu',
-                                    logger='silent')
+                    load_checkpoint(self.model, checkpoint, map_location='cpu', logger='silent')
                 except FileNotFoundError:
                     raise MMLinsemError(f'checkpoint not found: {checkpoint}') from None
         self.model.to(device).eval()
@@ -52,8 +54,9 @@ class LinSemInferencer:
 
     def latents(self, seed: int, num: int) -> torch.Tensor:
         """``num`` z latents that are a pure function of (seed, index)."""
-        return torch.stack([latent_for(seed, i, (self.model.generator.noise_size, ))
-                            for i in range(num)]).to(self.device)
+        return torch.stack([
+            latent_for(seed, i, (self.model.generator.noise_size, )) for i in range(num)
+        ]).to(self.device)
 
     @torch.no_grad()
     def segment(self, latents: torch.Tensor, space: str = 'z') -> dict:

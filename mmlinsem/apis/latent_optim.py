@@ -28,10 +28,12 @@ def amp_option(fn):
     then run under autocast (see :func:`autocast`) on the model's device. The optimised
     latent, the returned images and logits and the losses stay fp32; with float16,
     :func:`run_adam` scales the gradients."""
+
     @functools.wraps(fn)
     def wrapper(model, *args, amp=False, **kwargs):
         with autocast(next(model.head_module.parameters()).device, amp):
             return fn(model, *args, **kwargs)
+
     return wrapper
 
 
@@ -73,24 +75,30 @@ def predict_logits(model, img, feats, size, predictor: str) -> torch.Tensor:
     return upsample(logits, size).float()
 
 
-def regularised_loss(logits, target, param, param0, reg_init: float, reg_prior: float,
+def regularised_loss(logits,
+                     target,
+                     param,
+                     param0,
+                     reg_init: float,
+                     reg_prior: float,
                      ignore_index: int = 255) -> torch.Tensor:
     """CE to the target + reg_init ||p - p0||^2 + reg_prior ||p||^2 (per latent vector)."""
     ce = F.cross_entropy(logits, target, ignore_index=ignore_index)
     vectors = param.reshape(-1, param.shape[-1])
     n = vectors.shape[0]
-    return (ce + reg_init * (param - param0).pow(2).sum() / n +
-            reg_prior * param.pow(2).sum() / n)
+    return (ce + reg_init * (param - param0).pow(2).sum() / n + reg_prior * param.pow(2).sum() / n)
 
 
-def run_adam(step_fn, param: torch.Tensor, steps: int, lr: float,
+def run_adam(step_fn,
+             param: torch.Tensor,
+             steps: int,
+             lr: float,
              callback: Optional[callable] = None):
     """Adam on ``param`` (Adam is element-wise: one optimiser over stacked per-layer latents
     equals one optimiser per layer, as in the original's mixwp). Under float16 autocast
     the gradients are scaled (and steps with inf/nan gradients skipped)."""
     device = param.device.type
-    fp16 = (torch.is_autocast_enabled(device) and
-            torch.get_autocast_dtype(device) == torch.float16)
+    fp16 = (torch.is_autocast_enabled(device) and torch.get_autocast_dtype(device) == torch.float16)
     scaler = torch.amp.GradScaler(device, enabled=fp16)
     param.requires_grad_(True)
     opt = torch.optim.Adam([param], lr=lr)

@@ -7,8 +7,8 @@ from mmengine.logging import print_log
 
 from mmlinsem.datasets.latent_seed_dataset import latent_for, sample_seed
 from mmlinsem.evaluation import aggregate_iou, per_image_iou
-from .latent_optim import (amp_option, check_target, frozen, predict_logits,
-                           regularised_loss, run_adam, to_wp)
+from .latent_optim import (amp_option, check_target, frozen, predict_logits, regularised_loss,
+                           run_adam, to_wp)
 
 
 def label_size(model):
@@ -36,10 +36,17 @@ def render(generator, param: torch.Tensor, space: str):
 
 
 @amp_option
-def semantic_conditional_sample(model, target, seed: int = 0, predictor: str = 'head',
-                                space: str = 'z', n_init: int = 10, steps: int = 50,
-                                lr: float = 0.01, reg_init: float = 1e-3,
-                                reg_prior: float = 1e-3, ignore_index: int = 255) -> dict:
+def semantic_conditional_sample(model,
+                                target,
+                                seed: int = 0,
+                                predictor: str = 'head',
+                                space: str = 'z',
+                                n_init: int = 10,
+                                steps: int = 50,
+                                lr: float = 0.01,
+                                reg_init: float = 1e-3,
+                                reg_prior: float = 1e-3,
+                                ignore_index: int = 255) -> dict:
     """One SCS sample for ``target`` (a (H, W) class mask at the label size).
 
     Draws ``n_init`` latents from ``seed`` (mapped without truncation), starts from the one
@@ -72,13 +79,23 @@ def semantic_conditional_sample(model, target, seed: int = 0, predictor: str = '
         img, feats = render(gen, param, space)
         pred = predict_logits(model, img, feats, size, 'head').argmax(1)[0]
         teacher = model.teacher(img)[0] if model.teacher is not None else None
-    return dict(latent=param.detach(), space=space, image=img.detach(), prediction=pred,
-                teacher_label=teacher, init_index=best, loss_history=history)
+    return dict(
+        latent=param.detach(),
+        space=space,
+        image=img.detach(),
+        prediction=pred,
+        teacher_label=teacher,
+        init_index=best,
+        loss_history=history)
 
 
 @amp_option
-def evaluate_scs(model, targets: Sequence[torch.Tensor], samples_per_target: int = 10,
-                 seed: int = 0, return_samples: bool = False, **kwargs) -> dict:
+def evaluate_scs(model,
+                 targets: Sequence[torch.Tensor],
+                 samples_per_target: int = 10,
+                 seed: int = 0,
+                 return_samples: bool = False,
+                 **kwargs) -> dict:
     """Semantic accuracy: the teacher's mIoU (paper metric) of every sample vs its target,
     over targets x samples, beside the score of random samples (no optimisation).
     ``amp`` (autocast) covers both; other keywords go to semantic_conditional_sample."""
@@ -90,19 +107,24 @@ def evaluate_scs(model, targets: Sequence[torch.Tensor], samples_per_target: int
             run_seed = sample_seed(seed, t * 100003 + s)
             out = semantic_conditional_sample(model, target, seed=run_seed, **kwargs)
             if return_samples:
-                samples.append(dict(target_index=t, image=out['image'].cpu(),
-                                    teacher_label=out['teacher_label'].cpu()))
+                samples.append(
+                    dict(
+                        target_index=t,
+                        image=out['image'].cpu(),
+                        teacher_label=out['teacher_label'].cpu()))
             scs_ious.append(per_image_iou(out['teacher_label'].cpu(), target, k)[0].numpy())
             with torch.no_grad():
                 z = latent_for(run_seed, 0, (1, model.generator.noise_size))
                 img, _ = model.generator(z.to(out['image'].device), space='z', truncate=False)
                 rand = model.teacher(img)[0].cpu()
             rand_ious.append(per_image_iou(rand, target, k)[0].numpy())
-        print_log(f'SCS: target {t + 1}/{len(targets)} done ({len(scs_ious)} samples)',
-                  logger='current')
+        print_log(
+            f'SCS: target {t + 1}/{len(targets)} done ({len(scs_ious)} samples)', logger='current')
     per_scs, per_rand = aggregate_iou(np.stack(scs_ious)), aggregate_iou(np.stack(rand_ious))
-    res = dict(miou=float(np.nanmean(per_scs) * 100),
-               miou_random=float(np.nanmean(per_rand) * 100), num_samples=len(scs_ious))
+    res = dict(
+        miou=float(np.nanmean(per_scs) * 100),
+        miou_random=float(np.nanmean(per_rand) * 100),
+        num_samples=len(scs_ious))
     if return_samples:
         res['samples'] = samples
     return res

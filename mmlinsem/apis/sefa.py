@@ -20,8 +20,7 @@ def style_projections(generator: nn.Module) -> List[nn.Module]:
         convs = [generator.conv1] + list(generator.convs)
         return [c.conv.style_modulation for c in convs]
     if 'StyleGAN1Generator' in names:
-        return [m for block in generator.convs for m in (block.adain1.affine,
-                                                        block.adain2.affine)]
+        return [m for block in generator.convs for m in (block.adain1.affine, block.adain2.affine)]
     if 'PGGANGenerator' in names:
         return [generator.noise2feat.linear]
     raise MMLinsemError(f'SeFa supports StyleGAN2, StyleGAN and PGGAN generators, got '
@@ -42,7 +41,8 @@ def linear_map(module: nn.Module, in_dim: int) -> torch.Tensor:
     return out.reshape(in_dim, -1).t()
 
 
-def sefa_directions(generator: nn.Module, layers: Union[str, Sequence[int]] = 'all',
+def sefa_directions(generator: nn.Module,
+                    layers: Union[str, Sequence[int]] = 'all',
                     num_directions: int = 5):
     """Return (directions [k, D], eigenvalues [k], layer indices used)."""
     projections = style_projections(generator)
@@ -60,7 +60,9 @@ def sefa_directions(generator: nn.Module, layers: Union[str, Sequence[int]] = 'a
     return eigvecs[:, order].t().contiguous(), eigvals[order], idx
 
 
-def edit_wplus(wp: torch.Tensor, direction: torch.Tensor, strength: float,
+def edit_wplus(wp: torch.Tensor,
+               direction: torch.Tensor,
+               strength: float,
                layers: Optional[Sequence[int]] = None) -> torch.Tensor:
     """Move the chosen w+ layers (all if None) along ``direction`` by ``strength``."""
     out = wp.clone()

@@ -5,8 +5,8 @@ import torch
 import torch.nn.functional as F
 
 from mmlinsem.errors import MMLinsemError
-from .latent_optim import (amp_option, check_target, frozen, predict_logits,
-                           regularised_loss, run_adam)
+from .latent_optim import (amp_option, check_target, frozen, predict_logits, regularised_loss,
+                           run_adam)
 from .scs import init_param, label_size, render
 
 
@@ -39,20 +39,27 @@ def edit_metrics(img0, img1, pred, target, region):
     """Agreement with ``target`` inside the edited ``region``; mean |change| outside it."""
     inside = float((pred[region] == target[region]).float().mean()) if region.any() else None
     if tuple(region.shape) != tuple(img0.shape[-2:]):  # labels at another size than images
-        region = F.interpolate(region[None, None].float(), size=img0.shape[-2:],
-                               mode='nearest')[0, 0].bool()
+        region = F.interpolate(
+            region[None, None].float(), size=img0.shape[-2:], mode='nearest')[0, 0].bool()
     outside = ~region
     change = (img1 - img0).abs().mean(1)[0] / 2  # [0, 1] units, per pixel
-    return dict(target_agreement_inside=inside,
-                pixel_change_outside=float(change[outside].mean()) if outside.any() else 0.0)
+    return dict(
+        target_agreement_inside=inside,
+        pixel_change_outside=float(change[outside].mean()) if outside.any() else 0.0)
 
 
 @amp_option
-def semantic_image_edit(model, latent: torch.Tensor, latent_space: str = 'z',
+def semantic_image_edit(model,
+                        latent: torch.Tensor,
+                        latent_space: str = 'z',
                         target: Optional[torch.Tensor] = None,
-                        stroke: Optional[torch.Tensor] = None, label: Optional[int] = None,
-                        space: str = 'mixz', steps: int = 50, lr: float = 0.01,
-                        reg_init: float = 1e-3, reg_prior: float = 1e-3,
+                        stroke: Optional[torch.Tensor] = None,
+                        label: Optional[int] = None,
+                        space: str = 'mixz',
+                        steps: int = 50,
+                        lr: float = 0.01,
+                        reg_init: float = 1e-3,
+                        reg_prior: float = 1e-3,
                         predictor: str = 'head') -> dict:
     """Edit the image of ``latent`` so that its semantics follow ``target``.
 
@@ -86,14 +93,27 @@ def semantic_image_edit(model, latent: torch.Tensor, latent_space: str = 'z',
     with torch.no_grad():
         img, feats = render(gen, param, space)
         pred = predict_logits(model, img, feats, size, 'head').argmax(1)[0]
-    return dict(latent=param.detach(), space=space, image=img, mask=pred, target=target,
-                original_image=img0, original_mask=current, loss_history=history,
-                **edit_metrics(img0, img, pred, target, region))
+    return dict(
+        latent=param.detach(),
+        space=space,
+        image=img,
+        mask=pred,
+        target=target,
+        original_image=img0,
+        original_mask=current,
+        loss_history=history,
+        **edit_metrics(img0, img, pred, target, region))
 
 
 @amp_option
-def color_edit(model, latent: torch.Tensor, stroke: torch.Tensor, color, latent_space='z',
-               space: str = 'mixz', steps: int = 50, lr: float = 0.01,
+def color_edit(model,
+               latent: torch.Tensor,
+               stroke: torch.Tensor,
+               color,
+               latent_space='z',
+               space: str = 'mixz',
+               steps: int = 50,
+               lr: float = 0.01,
                preserve: float = 1.0) -> dict:
     """The colour-space baseline: pull stroke pixels to ``color`` (RGB in [-1, 1]) and keep
     the other pixels as they were; no semantics involved. ``amp`` as in SIE."""

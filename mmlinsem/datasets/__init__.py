@@ -4,6 +4,8 @@ from .staged_batch_sampler import StagedBatchSampler
 from .toy_face_dataset import ToyFaceDataset
 from .toy_faces import TOY_FACE_CLASSES, TOY_FACE_PALETTE, class_histogram, render_toy_face
 
-__all__ = ['LatentSeedDataset', 'AnnotatedLatentDataset', 'StagedBatchSampler',
-           'latent_for', 'sample_seed', 'ToyFaceDataset', 'TOY_FACE_CLASSES',
-           'TOY_FACE_PALETTE', 'render_toy_face', 'class_histogram']
+__all__ = [
+    'LatentSeedDataset', 'AnnotatedLatentDataset', 'StagedBatchSampler', 'latent_for',
+    'sample_seed', 'ToyFaceDataset', 'TOY_FACE_CLASSES', 'TOY_FACE_PALETTE', 'render_toy_face',
+    'class_histogram'
+]

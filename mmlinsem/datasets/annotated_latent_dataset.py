@@ -34,15 +34,21 @@ class AnnotatedLatentDataset(Dataset):
         seed (int): seed of per-sample noise (when the generator resamples noise).
     """
 
-    def __init__(self, data_root: str, metainfo: dict, num_samples: Optional[int] = None,
-                 seed: int = 0, ignore_index: int = 255, latent_space: str = 'w+',
+    def __init__(self,
+                 data_root: str,
+                 metainfo: dict,
+                 num_samples: Optional[int] = None,
+                 seed: int = 0,
+                 ignore_index: int = 255,
+                 latent_space: str = 'w+',
                  **kwargs):
         if not metainfo or 'classes' not in metainfo:
             raise MMLinsemError('AnnotatedLatentDataset needs metainfo=dict(classes=[...])')
         self._metainfo = dict(metainfo)
         self._metainfo.setdefault('palette', default_palette(len(metainfo['classes'])))
-        latents = sorted(glob.glob(osp.join(data_root, 'latents', '*.npy')) +
-                         glob.glob(osp.join(data_root, 'latents', '*.pt')))
+        latents = sorted(
+            glob.glob(osp.join(data_root, 'latents', '*.npy')) +
+            glob.glob(osp.join(data_root, 'latents', '*.pt')))
         if not latents:
             raise MMLinsemError(f'no latents found: expected {data_root}/latents/NAME.npy '
                                 '(or .pt) next to masks/NAME.png')
@@ -82,6 +88,10 @@ class AnnotatedLatentDataset(Dataset):
         if bad.any():
             raise MMLinsemError(f'{mask_path}: label {int(mask[bad].max())} out of range for '
                                 f'{k} classes')
-        return dict(inputs=load_latent(latent_path), gt_label=torch.from_numpy(mask).long(),
-                    sample_idx=index, sample_seed=sample_seed(self.seed, index), name=name,
-                    latent_space=self.latent_space)
+        return dict(
+            inputs=load_latent(latent_path),
+            gt_label=torch.from_numpy(mask).long(),
+            sample_idx=index,
+            sample_seed=sample_seed(self.seed, index),
+            name=name,
+            latent_space=self.latent_space)

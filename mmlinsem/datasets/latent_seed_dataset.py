@@ -35,8 +35,12 @@ class LatentSeedDataset(Dataset):
         metainfo (dict, optional): ``classes`` (and ``palette``) of the extractor.
     """
 
-    def __init__(self, num_samples: int, latent_dim: int, seed: int = 0,
-                 metainfo: Optional[dict] = None, **kwargs):
+    def __init__(self,
+                 num_samples: int,
+                 latent_dim: int,
+                 seed: int = 0,
+                 metainfo: Optional[dict] = None,
+                 **kwargs):
         if num_samples <= 0 or latent_dim <= 0:
             raise MMLinsemError(f'LatentSeedDataset needs num_samples > 0 and latent_dim > 0, '
                                 f'got {num_samples} and {latent_dim}')
@@ -57,9 +61,10 @@ class LatentSeedDataset(Dataset):
     def __getitem__(self, index: int) -> dict:
         if not 0 <= index < self.num_samples:
             raise IndexError(f'index {index} out of range [0, {self.num_samples})')
-        return dict(inputs=latent_for(self.seed, index, (self.latent_dim,)),
-                    sample_idx=int(index),
-                    sample_seed=sample_seed(self.seed, index))
+        return dict(
+            inputs=latent_for(self.seed, index, (self.latent_dim, )),
+            sample_idx=int(index),
+            sample_seed=sample_seed(self.seed, index))
 
 
 def default_palette(n: int) -> Sequence[Sequence[int]]:

@@ -19,8 +19,11 @@ class StagedBatchSampler(Sampler):
         batch_size (int): ignored (the runner passes it); kept for the config API.
     """
 
-    def __init__(self, sampler: Sampler, schedule: Sequence[Sequence[int]],
-                 batch_size: int = 1, drop_last: bool = True):
+    def __init__(self,
+                 sampler: Sampler,
+                 schedule: Sequence[Sequence[int]],
+                 batch_size: int = 1,
+                 drop_last: bool = True):
         self.sampler = sampler
         self.schedule = [(int(i), int(b)) for i, b in schedule]
         world = get_world_size()

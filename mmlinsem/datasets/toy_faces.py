@@ -20,37 +20,42 @@ import numpy as np
 
 TOY_FACE_CLASSES = ('background', 'skin', 'hair', 'eye', 'brow', 'mouth', 'nose', 'cloth')
 TOY_FACE_PALETTE = [
-    [0, 0, 0],        # background
+    [0, 0, 0],  # background
     [255, 204, 153],  # skin
-    [140, 70, 20],    # hair
-    [0, 170, 255],    # eye
-    [120, 0, 160],    # brow
-    [230, 20, 60],    # mouth
-    [60, 200, 60],    # nose
-    [255, 240, 0],    # cloth
+    [140, 70, 20],  # hair
+    [0, 170, 255],  # eye
+    [120, 0, 160],  # brow
+    [230, 20, 60],  # mouth
+    [60, 200, 60],  # nose
+    [255, 240, 0],  # cloth
 ]
 
 BACKGROUND, SKIN, HAIR, EYE, BROW, MOUTH, NOSE, CLOTH = range(8)
 
 # Skin tones: light -> dark, interpolated piecewise linearly.
 _SKIN_RAMP = np.array([[255, 226, 204], [240, 200, 165], [222, 171, 127], [190, 135, 95],
-                       [150, 100, 65], [105, 68, 45], [75, 50, 35]], dtype=np.float32)
-_HAIR_COLOURS = np.array([
-    [22, 20, 20],     # black
-    [45, 32, 25],     # near-black brown
-    [85, 55, 35],     # dark brown
-    [130, 85, 50],    # brown
-    [215, 180, 110],  # blond
-    [235, 210, 150],  # light blond
-    [165, 65, 30],    # red / auburn
-    [150, 150, 150],  # grey
-    [215, 215, 210],  # white
-], dtype=np.float32)
+                       [150, 100, 65], [105, 68, 45], [75, 50, 35]],
+                      dtype=np.float32)
+_HAIR_COLOURS = np.array(
+    [
+        [22, 20, 20],  # black
+        [45, 32, 25],  # near-black brown
+        [85, 55, 35],  # dark brown
+        [130, 85, 50],  # brown
+        [215, 180, 110],  # blond
+        [235, 210, 150],  # light blond
+        [165, 65, 30],  # red / auburn
+        [150, 150, 150],  # grey
+        [215, 215, 210],  # white
+    ],
+    dtype=np.float32)
 _HAIR_P = np.array([0.2, 0.12, 0.15, 0.14, 0.1, 0.06, 0.09, 0.08, 0.06])
-_IRIS_COLOURS = np.array([[70, 45, 25], [110, 75, 40], [60, 110, 170], [70, 130, 80],
-                          [40, 35, 35], [120, 120, 90]], dtype=np.float32)
-_LIP_COLOURS = np.array([[200, 60, 70], [210, 100, 110], [175, 55, 60], [225, 120, 130],
-                         [150, 60, 55], [190, 40, 60]], dtype=np.float32)
+_IRIS_COLOURS = np.array(
+    [[70, 45, 25], [110, 75, 40], [60, 110, 170], [70, 130, 80], [40, 35, 35], [120, 120, 90]],
+    dtype=np.float32)
+_LIP_COLOURS = np.array(
+    [[200, 60, 70], [210, 100, 110], [175, 55, 60], [225, 120, 130], [150, 60, 55], [190, 40, 60]],
+    dtype=np.float32)
 
 
 @lru_cache(maxsize=8)
@@ -85,7 +90,7 @@ def _smooth_noise(rng: np.random.Generator, size: int, knots: int) -> np.ndarray
 
 def _ellipse(x, y, cx, cy, rx, ry):
     """Inside test of an axis-aligned ellipse (in whatever frame ``x, y`` are given)."""
-    return ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1.0
+    return ((x - cx) / rx)**2 + ((y - cy) / ry)**2 <= 1.0
 
 
 def _rotated(x, y, cx, cy, angle):
@@ -190,12 +195,12 @@ def render_toy_face(seed: int, index: int, size: int = 64) -> Tuple[np.ndarray, 
     img = _background(rng, x, y, size)
 
     # --- face geometry ------------------------------------------------------------------
-    a = rng.uniform(0.19, 0.28)                      # half width
-    b = min(a * rng.uniform(1.15, 1.35), 0.35)       # half height
+    a = rng.uniform(0.19, 0.28)  # half width
+    b = min(a * rng.uniform(1.15, 1.35), 0.35)  # half height
     cx = rng.uniform(0.38, 0.62)
     cy = rng.uniform(max(0.4, b * 1.15 + 0.05), 0.5)
     ang = rng.normal(0.0, 0.08)
-    u, v = _rotated(x, y, cx, cy, ang)               # face frame (u right, v down)
+    u, v = _rotated(x, y, cx, cy, ang)  # face frame (u right, v down)
 
     # --- cloth ---------------------------------------------------------------------------
     _cloth(rng, img, mask, x, y, cx, cy + b, size)
@@ -206,7 +211,7 @@ def render_toy_face(seed: int, index: int, size: int = 64) -> Tuple[np.ndarray, 
     skin = _SKIN_RAMP[lo] + (t - lo) * (_SKIN_RAMP[lo + 1] - _SKIN_RAMP[lo])
     skin = _jitter(rng, skin, 10)
     # Shading: darker towards the rim of the face, plus a little blotchiness.
-    rim = np.clip((u / (a * 1.1)) ** 2 + (v / (b * 1.1)) ** 2, 0, 1.5)
+    rim = np.clip((u / (a * 1.1))**2 + (v / (b * 1.1))**2, 0, 1.5)
     skin_tex = _textured(skin, -rim + 0.25 * _smooth_noise(rng, size, 5), 0.12)
     neck_w = a * rng.uniform(0.45, 0.65)
     neck = (np.abs(u) <= neck_w) & (v >= 0) & (y <= 1.0)
@@ -215,8 +220,9 @@ def render_toy_face(seed: int, index: int, size: int = 64) -> Tuple[np.ndarray, 
     ear_y = rng.uniform(-0.05, 0.15) * b
     if rng.random() < 0.75:
         ear_r = a * rng.uniform(0.16, 0.24)
-        ears = (_ellipse(u, v, -a, ear_y, ear_r, ear_r * 1.6)
-                | _ellipse(u, v, a, ear_y, ear_r, ear_r * 1.6))
+        ears = (
+            _ellipse(u, v, -a, ear_y, ear_r, ear_r * 1.6)
+            | _ellipse(u, v, a, ear_y, ear_r, ear_r * 1.6))
         _paint(img, mask, ears, skin_tex, SKIN)
     face = _ellipse(u, v, 0.0, 0.0, a, b)
     _paint(img, mask, face, skin_tex, SKIN)
@@ -239,17 +245,21 @@ def render_toy_face(seed: int, index: int, size: int = 64) -> Tuple[np.ndarray, 
         hair_col = _jitter(rng, _HAIR_COLOURS[rng.choice(len(_HAIR_COLOURS), p=_HAIR_P)], 12)
         style = rng.choice(4, p=[0.35, 0.3, 0.2, 0.15])  # short, long, fringe, big
         scale = rng.uniform(1.08, 1.2) if style != 3 else rng.uniform(1.3, 1.5)
-        top_y = rng.uniform(0.0, 0.08) * b              # cap centre shifts down a bit
+        top_y = rng.uniform(0.0, 0.08) * b  # cap centre shifts down a bit
         outer = _ellipse(u, v, 0.0, top_y, a * scale, b * scale)
         # Hairline in face frame: high in the middle, lower at the temples.
-        hairline = -b * rng.uniform(0.3, 0.55) + b * rng.uniform(0.1, 0.5) * (u / a) ** 2
+        hairline = -b * rng.uniform(0.3, 0.55) + b * rng.uniform(0.1, 0.5) * (u / a)**2
         if style == 2:  # fringe with a wavy edge
-            hairline = (-b * rng.uniform(0.05, 0.25)
-                        + b * 0.06 * np.sin(u / a * rng.uniform(6, 12) + rng.uniform(0, 6)))
+            hairline = (-b * rng.uniform(0.05, 0.25) +
+                        b * 0.06 * np.sin(u / a * rng.uniform(6, 12) + rng.uniform(0, 6)))
         hairline = np.minimum(hairline, brow_top - 1.5 * px)  # never over the brows
         cap = outer & (v <= np.maximum(hairline, -b * 0.9))
-        side_len = {0: rng.uniform(-0.1, 0.2), 1: rng.uniform(0.9, 1.6),
-                    2: rng.uniform(0.0, 0.5), 3: rng.uniform(0.2, 0.7)}[style] * b
+        side_len = {
+            0: rng.uniform(-0.1, 0.2),
+            1: rng.uniform(0.9, 1.6),
+            2: rng.uniform(0.0, 0.5),
+            3: rng.uniform(0.2, 0.7)
+        }[style] * b
         sides = outer & (v <= side_len) & ~face
         if style == 1:  # long hair falls down past the face, behind the neck
             width = a * scale * rng.uniform(1.0, 1.15)
@@ -274,8 +284,9 @@ def render_toy_face(seed: int, index: int, size: int = 64) -> Tuple[np.ndarray, 
         bu, bv = _rotated(u, v, side * eye_dx, eye_v - brow_gap, side * brow_tilt)
         if arched:  # crescent: inside an ellipse, outside the same ellipse moved down
             bh = brow_bend
-            brow = (_ellipse(bu, bv, 0.0, bh - brow_th / 2, brow_rx, bh)
-                    & ~_ellipse(bu, bv, 0.0, bh + brow_th / 2, brow_rx, bh))
+            brow = (
+                _ellipse(bu, bv, 0.0, bh - brow_th / 2, brow_rx, bh)
+                & ~_ellipse(bu, bv, 0.0, bh + brow_th / 2, brow_rx, bh))
         else:  # straight bar with rounded ends
             brow = _ellipse(bu, bv, 0.0, 0.0, brow_rx, max(brow_th / 2, 0.75 * px) * 1.2)
         _paint(img, mask, brow, brow_col, BROW)
@@ -307,8 +318,7 @@ def render_toy_face(seed: int, index: int, size: int = 64) -> Tuple[np.ndarray, 
     nose_top = b * rng.uniform(-0.05, 0.12)
     nose_len = b * rng.uniform(0.25, 0.4)
     nose_w = a * rng.uniform(0.15, 0.25)
-    nose_col = skin * (rng.uniform(0.7, 0.88) if rng.random() < 0.75
-                       else rng.uniform(1.08, 1.18))
+    nose_col = skin * (rng.uniform(0.7, 0.88) if rng.random() < 0.75 else rng.uniform(1.08, 1.18))
     nose_col = np.clip(nose_col, 0, 255)
     nv = v - nose_top
     shape = rng.random()
@@ -322,8 +332,9 @@ def render_toy_face(seed: int, index: int, size: int = 64) -> Tuple[np.ndarray, 
     _paint(img, mask, nose, nose_col, NOSE)
     if rng.random() < 0.6:  # nostrils (darker dots at the bottom, still 'nose')
         nr = max(nose_w * 0.3, 0.8 * px)
-        nostrils = nose & (_ellipse(u, nv, -nose_w * 0.45, nose_len * 0.85, nr, nr * 0.8)
-                           | _ellipse(u, nv, nose_w * 0.45, nose_len * 0.85, nr, nr * 0.8))
+        nostrils = nose & (
+            _ellipse(u, nv, -nose_w * 0.45, nose_len * 0.85, nr, nr * 0.8)
+            | _ellipse(u, nv, nose_w * 0.45, nose_len * 0.85, nr, nr * 0.8))
         img[nostrils] = skin * 0.45
 
     # --- mouth ---------------------------------------------------------------------------
@@ -331,7 +342,7 @@ def render_toy_face(seed: int, index: int, size: int = 64) -> Tuple[np.ndarray, 
     mouth_rx = a * rng.uniform(0.25, 0.45)
     mouth_ry = max(b * rng.uniform(0.06, 0.14), 1.5 * px)
     lip = _jitter(rng, _LIP_COLOURS[rng.integers(len(_LIP_COLOURS))], 15)
-    lip = np.clip(lip * (0.55 + 0.45 * skin / 230.0), 0, 255)   # darker on darker skin
+    lip = np.clip(lip * (0.55 + 0.45 * skin / 230.0), 0, 255)  # darker on darker skin
     mu = u - rng.uniform(-0.05, 0.05) * a
     mv = v - mouth_v
     kind = rng.random()
@@ -343,8 +354,9 @@ def render_toy_face(seed: int, index: int, size: int = 64) -> Tuple[np.ndarray, 
     elif kind < 0.7:  # smile: a crescent, thick in the middle, tips pointing up
         bend = mouth_ry * rng.uniform(1.5, 3.0)
         th = max(mouth_ry * rng.uniform(0.7, 1.2), 1.5 * px)
-        mouth = (_ellipse(mu, mv, 0.0, -bend + th / 2, mouth_rx, bend)
-                 & ~_ellipse(mu, mv, 0.0, -bend - th / 2, mouth_rx, bend))
+        mouth = (
+            _ellipse(mu, mv, 0.0, -bend + th / 2, mouth_rx, bend)
+            & ~_ellipse(mu, mv, 0.0, -bend - th / 2, mouth_rx, bend))
         _paint(img, mask, mouth, lip, MOUTH)
     else:  # open: lips around a dark interior, sometimes teeth
         ry = mouth_ry * rng.uniform(1.2, 1.8)
@@ -365,8 +377,9 @@ def render_toy_face(seed: int, index: int, size: int = 64) -> Tuple[np.ndarray, 
     return image, mask
 
 
-def class_histogram(masks: Union[np.ndarray, Iterable[np.ndarray]],
-                    num_classes: int = len(TOY_FACE_CLASSES)) -> np.ndarray:
+def class_histogram(
+    masks: Union[np.ndarray, Iterable[np.ndarray]], num_classes: int = len(TOY_FACE_CLASSES)
+) -> np.ndarray:
     """Normalised pixel frequency of each class over ``masks``.
 
     Args:
@@ -383,7 +396,7 @@ def class_histogram(masks: Union[np.ndarray, Iterable[np.ndarray]],
     counts = np.zeros(num_classes, dtype=np.int64)
     for m in masks:
         flat = np.asarray(m).ravel()
-        counts += np.bincount(flat[flat < num_classes].astype(np.int64),
-                              minlength=num_classes)[:num_classes]
+        counts += np.bincount(
+            flat[flat < num_classes].astype(np.int64), minlength=num_classes)[:num_classes]
     total = counts.sum()
     return counts / total if total else counts.astype(np.float64)

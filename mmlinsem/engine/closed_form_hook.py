@@ -14,12 +14,22 @@ class ClosedFormLSEHook(Hook):
     zero learning rate to just save it)."""
     priority = 'HIGH'
 
-    def __init__(self, num_images: int = 256, pixels_per_image: int = 1024,
-                 batch_size: int = 8, ridge: float = 1e-3, seed: int = 12345,
-                 balanced: bool = True, ce_steps: int = 0):
-        self.kwargs = dict(num_images=num_images, pixels_per_image=pixels_per_image,
-                           batch_size=batch_size, ridge=ridge, seed=seed, balanced=balanced,
-                           ce_steps=ce_steps)
+    def __init__(self,
+                 num_images: int = 256,
+                 pixels_per_image: int = 1024,
+                 batch_size: int = 8,
+                 ridge: float = 1e-3,
+                 seed: int = 12345,
+                 balanced: bool = True,
+                 ce_steps: int = 0):
+        self.kwargs = dict(
+            num_images=num_images,
+            pixels_per_image=pixels_per_image,
+            batch_size=batch_size,
+            ridge=ridge,
+            seed=seed,
+            balanced=balanced,
+            ce_steps=ce_steps)
 
     def before_train(self, runner):
         if runner.iter > 0:  # resumed: the head already holds trained weights

@@ -23,7 +23,10 @@ class OverlayHook(Hook):
     """
     priority = 'LOW'
 
-    def __init__(self, num_samples: int = 8, scale: int = 2, out_dir: str = 'vis',
+    def __init__(self,
+                 num_samples: int = 8,
+                 scale: int = 2,
+                 out_dir: str = 'vis',
                  show_dir: Optional[str] = None):
         self.num_samples = num_samples
         self.scale = scale

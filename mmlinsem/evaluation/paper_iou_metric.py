@@ -13,7 +13,9 @@ from mmlinsem.errors import MMLinsemError
 from mmlinsem.registry import METRICS
 
 
-def per_image_iou(pred: torch.Tensor, gt: torch.Tensor, num_classes: int,
+def per_image_iou(pred: torch.Tensor,
+                  gt: torch.Tensor,
+                  num_classes: int,
                   background: Optional[int] = 0):
     """IoU per class of one image; -1 where the class is absent from both masks.
 
@@ -57,9 +59,13 @@ class PaperIoUMetric(BaseMetric):
     """
     default_prefix = None
 
-    def __init__(self, background_index: Optional[int] = 0, ignore_index: int = 255,
-                 output_dir: Optional[str] = None, collect_device: str = 'cpu',
-                 prefix: Optional[str] = None, **kwargs):
+    def __init__(self,
+                 background_index: Optional[int] = 0,
+                 ignore_index: int = 255,
+                 output_dir: Optional[str] = None,
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None,
+                 **kwargs):
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.background_index = background_index
         self.ignore_index = ignore_index

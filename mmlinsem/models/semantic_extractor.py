@@ -48,14 +48,19 @@ class SemanticExtractor(BaseModel):
             Pixels are a function of (sample seed, iteration).
     """
 
-    def __init__(self, generator: dict, head: dict, teacher: Optional[dict] = None,
-                 latent_space: str = 'z', micro_batch: int = 0, keep_images: bool = True,
+    def __init__(self,
+                 generator: dict,
+                 head: dict,
+                 teacher: Optional[dict] = None,
+                 latent_space: str = 'z',
+                 micro_batch: int = 0,
+                 keep_images: bool = True,
                  loss_pixels: int = 0,
                  classes: Optional[Sequence[str]] = None,
-                 data_preprocessor: Optional[dict] = None, init_cfg=None):
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg=None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        self.generator = build_in_scope(MODELS, dict(dict(type='FeatureGenerator'),
-                                                     **generator))
+        self.generator = build_in_scope(MODELS, dict(dict(type='FeatureGenerator'), **generator))
         self.teacher = build_in_scope(MODELS, teacher) if teacher is not None else None
         self.latent_space = latent_space
         self.micro_batch = int(micro_batch)
@@ -98,8 +103,10 @@ class SemanticExtractor(BaseModel):
 
     # ------------------------------------------------------------ checkpoints
     def arch(self) -> dict:
-        return dict(layers=list(self.generator.layer_names), classes=list(self.classes),
-                    head=type(self.head_module).__name__)
+        return dict(
+            layers=list(self.generator.layer_names),
+            classes=list(self.classes),
+            head=type(self.head_module).__name__)
 
     def get_extra_state(self):
         return arch_state.encode(self.arch())
@@ -132,16 +139,17 @@ class SemanticExtractor(BaseModel):
     def _noise(self, seeds, device):
         if self.generator.noise != 'random' or seeds is None:
             return None
-        per_sample = [self.generator.make_noise(1, torch.Generator().manual_seed(int(s)))
-                      for s in seeds]
-        return [torch.cat([n[i] for n in per_sample]).to(device)
-                for i in range(len(per_sample[0]))]
+        per_sample = [
+            self.generator.make_noise(1,
+                                      torch.Generator().manual_seed(int(s))) for s in seeds
+        ]
+        return [torch.cat([n[i] for n in per_sample]).to(device) for i in range(len(per_sample[0]))]
 
     def generate(self, z: torch.Tensor, seeds=None, space: Optional[str] = None):
         """Images, features and teacher labels (no grad)."""
         with torch.no_grad():
-            img, feats = self.generator(z, space=space or self.latent_space,
-                                        noise=self._noise(seeds, z.device))
+            img, feats = self.generator(
+                z, space=space or self.latent_space, noise=self._noise(seeds, z.device))
             labels = self.teacher(img) if self.teacher is not None else None
         return img, feats, labels
 
@@ -156,10 +164,10 @@ class SemanticExtractor(BaseModel):
         aux = head.aux_loss_weight > 0
         if self.loss_pixels > 0:
             rows, cols = self._loss_points(labels, seeds)
-            out = self.head(feats, return_layers=aux,
-                            points=(rows, cols, tuple(labels.shape[-2:])))
+            out = self.head(feats, return_layers=aux, points=(rows, cols, tuple(labels.shape[-2:])))
             labels = labels[torch.arange(len(labels), device=labels.device)[:, None],
-                            rows.to(labels.device), cols.to(labels.device)]
+                            rows.to(labels.device),
+                            cols.to(labels.device)]
         else:
             out = self.head(feats, return_layers=aux)
         seg_logits, layers = out if aux else (out, None)
@@ -172,8 +180,10 @@ class SemanticExtractor(BaseModel):
         if seeds is None:
             picks = torch.randint(0, h * w, (len(labels), p))
         else:
-            picks = torch.stack([torch.randint(0, h * w, (p, ), generator=torch.Generator()
-                                               .manual_seed(int(s))) for s in seeds])
+            picks = torch.stack([
+                torch.randint(0, h * w, (p, ), generator=torch.Generator().manual_seed(int(s)))
+                for s in seeds
+            ])
         return picks // w, picks % w
 
     # ---------------------------------------------------------- train / test
@@ -224,16 +234,15 @@ class SemanticExtractor(BaseModel):
     @torch.no_grad()
     def predict(self, z, labels=None, meta=None) -> List[SegDataSample]:
         meta = meta or {}
-        img, feats, teacher_labels = self.generate(z, meta.get('sample_seed'),
-                                                   self._space(meta))
+        img, feats, teacher_labels = self.generate(z, meta.get('sample_seed'), self._space(meta))
         labels = labels if labels is not None else teacher_labels
         size = tuple(img.shape[-2:]) if labels is None else tuple(labels.shape[-2:])
         pred = self.predict_logits(feats, size).argmax(1)
         samples = []
         for i in range(z.shape[0]):
-            ds = SegDataSample(metainfo=dict(
-                img_shape=size, ori_shape=size,
-                sample_idx=_item(meta.get('sample_idx'), i)))
+            ds = SegDataSample(
+                metainfo=dict(
+                    img_shape=size, ori_shape=size, sample_idx=_item(meta.get('sample_idx'), i)))
             ds.pred_sem_seg = PixelData(data=pred[i:i + 1])
             if labels is not None:
                 ds.gt_sem_seg = PixelData(data=labels[i:i + 1].to(pred.device))
@@ -258,8 +267,9 @@ def _item(values, i):
 
 def _drop_frozen_state(module, state_dict, prefix, local_metadata):
     """Save only the head, with the keys of an unwrapped model (also under DDP)."""
-    wrapped = [f'{prefix}{name}.' for name, child in module.named_children()
-               if is_model_wrapper(child)]
+    wrapped = [
+        f'{prefix}{name}.' for name, child in module.named_children() if is_model_wrapper(child)
+    ]
     for key in list(state_dict):
         if any(key.startswith(prefix + p) for p in FROZEN):
             del state_dict[key]

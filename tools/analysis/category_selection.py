@@ -41,8 +41,9 @@ def main():
     for cfg in args.configs:
         name = osp.splitext(osp.basename(cfg))[0]
         wd = osp.join(args.work_dir, name)
-        run_tool_checked(['tools/train.py', cfg, '--work-dir', wd, '--cfg-options', *args.cfg_options]
-             if args.cfg_options else ['tools/train.py', cfg, '--work-dir', wd])
+        run_tool_checked(
+            ['tools/train.py', cfg, '--work-dir', wd, '--cfg-options', *args.cfg_options] if args.
+            cfg_options else ['tools/train.py', cfg, '--work-dir', wd])
         ckpt = open(osp.join(wd, 'last_checkpoint')).read().strip()
         out = osp.join(wd, 'per_class')
         cmd = ['tools/test.py', cfg, ckpt, '--work-dir', osp.join(wd, 'test'), '--out', out]

@@ -32,6 +32,7 @@ def parse_args():
 def main():
     args = parse_args()
     import torch
+
     from mmlinsem.analysis import class_centres, evaluate_extractor, forge_lse_from_centres
     from mmlinsem.analysis.category_selection import markdown_table
     from mmlinsem.apis import LinSemInferencer
@@ -52,11 +53,15 @@ def main():
     with open(osp.join(args.out, 'class_centres.json'), 'w') as f:
         json.dump(res, f, indent=2)
     names = list(res)
-    per_class = [{c: float('nan') if v is None else v / 100
-                  for c, v in res[n]['per_class'].items()} for n in names]
+    per_class = [{
+        c: float('nan') if v is None else v / 100
+        for c, v in res[n]['per_class'].items()
+    } for n in names]
     with open(osp.join(args.out, 'class_centres.md'), 'w') as f:
-        f.write(markdown_table(names, per_class, miou=[res[n]['mIoU'] for n in names])
-                .replace('| class |', '| class (IoU %) |', 1))
+        f.write(
+            markdown_table(names, per_class,
+                           miou=[res[n]['mIoU']
+                                 for n in names]).replace('| class |', '| class (IoU %) |', 1))
     pal = default_palette(len(forged.classes))
     z = forged.latents(99, 6)
     segs = [m.segment(z) for m in models]

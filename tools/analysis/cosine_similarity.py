@@ -32,6 +32,7 @@ def main():
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
+
     from mmlinsem.analysis import category_cosine_similarity, fair_feature_sampling
     from mmlinsem.apis import LinSemInferencer
     from mmlinsem.errors import MMLinsemError
@@ -49,10 +50,15 @@ def main():
             f.write(name + ',' + ','.join(f'{v:.4f}' for v in row) + '\n')
     k = len(classes)
     off = (m.sum() - m.trace()) / max(k * k - k, 1)
-    res = dict(classes=classes, pool_sizes={inf.classes[c]: int(len(v))
-                                            for c, v in pools.items()},
-               intra_mean=float(m.trace() / k), inter_mean=float(off),
-               rows_with_max_on_diagonal=int((m.argmax(1) == range(k)).sum()))
+    res = dict(
+        classes=classes,
+        pool_sizes={
+            inf.classes[c]: int(len(v))
+            for c, v in pools.items()
+        },
+        intra_mean=float(m.trace() / k),
+        inter_mean=float(off),
+        rows_with_max_on_diagonal=int((m.argmax(1) == range(k)).sum()))
     with open(osp.join(args.out, 'cosine_similarity.json'), 'w') as f:
         json.dump(res, f, indent=2)
     fig, ax = plt.subplots(figsize=(1 + 0.6 * k, 1 + 0.6 * k))
@@ -61,8 +67,14 @@ def main():
     ax.set_yticks(range(k), classes)
     for i in range(k):
         for j in range(k):
-            ax.text(j, i, f'{m[i, j]:.2f}', ha='center', va='center', fontsize=7,
-                    color='w' if m[i, j] < m.max() * 0.7 else 'k')
+            ax.text(
+                j,
+                i,
+                f'{m[i, j]:.2f}',
+                ha='center',
+                va='center',
+                fontsize=7,
+                color='w' if m[i, j] < m.max() * 0.7 else 'k')
     fig.colorbar(im, ax=ax)
     ax.set_title('cosine similarity between classes')
     fig.tight_layout()

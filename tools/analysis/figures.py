@@ -41,6 +41,7 @@ def curves(args):
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
+
     from mmlinsem.analysis.scalars import read_scalars, scalar_series
     from mmlinsem.errors import MMLinsemError
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.5))
@@ -82,9 +83,10 @@ def qualitative(args):
     pal = default_palette(len(inf.classes))
     rows = []
     for i in range(args.num):
-        rows.append([img_to_uint8(segs[0]['images'][i]).cpu().numpy(),
-                     colorize(segs[0]['teacher_masks'][i].cpu().numpy(), pal)] +
-                    [colorize(s['masks'][i].cpu().numpy(), pal) for s in segs])
+        rows.append([
+            img_to_uint8(segs[0]['images'][i]).cpu().numpy(),
+            colorize(segs[0]['teacher_masks'][i].cpu().numpy(), pal)
+        ] + [colorize(s['masks'][i].cpu().numpy(), pal) for s in segs])
     save_rgb(args.out, grid(rows, scale=2))
     print('columns: image | teacher | ' + ' | '.join(names))
 
@@ -95,7 +97,8 @@ def per_class(args):
     metrics = [osp.join(d, 'metrics.json') for d in args.results]
     miou = [json.load(open(m))['mIoU'] for m in metrics] \
         if all(osp.isfile(m) for m in metrics) else None  # written by tools/test.py --out
-    table = markdown_table([osp.basename(osp.normpath(d)) for d in args.results], results,
+    table = markdown_table([osp.basename(osp.normpath(d)) for d in args.results],
+                           results,
                            miou=miou)
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     with open(args.out, 'w') as f:

@@ -32,6 +32,7 @@ def main():
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
+
     from mmlinsem.analysis import layerwise_miou, layerwise_predictions
     from mmlinsem.apis import LinSemInferencer
     from mmlinsem.datasets.latent_seed_dataset import default_palette
@@ -41,13 +42,13 @@ def main():
     res = layerwise_miou(inf.model, args.num_samples)
     res['layers_names'] = list(inf.model.generator.layer_names)
     pal = default_palette(len(inf.classes))
-    img, labels, per_layer, final = layerwise_predictions(inf.model,
-                                                          inf.latents(99, args.num_rows))
+    img, labels, per_layer, final = layerwise_predictions(inf.model, inf.latents(99, args.num_rows))
     rows = []
     for i in range(len(img)):
-        rows.append([img_to_uint8(img[i]).cpu().numpy(), colorize(labels[i].cpu().numpy(), pal)]
-                    + [colorize(m[i].cpu().numpy(), pal) for m in per_layer]
-                    + [colorize(final[i].cpu().numpy(), pal)])
+        rows.append([img_to_uint8(img[i]).cpu().numpy(),
+                     colorize(labels[i].cpu().numpy(), pal)] +
+                    [colorize(m[i].cpu().numpy(), pal)
+                     for m in per_layer] + [colorize(final[i].cpu().numpy(), pal)])
     os.makedirs(args.out, exist_ok=True)
     save_rgb(osp.join(args.out, 'layerwise_grid.png'), grid(rows, scale=2))
     with open(osp.join(args.out, 'layerwise.json'), 'w') as f:

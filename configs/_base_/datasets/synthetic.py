@@ -13,8 +13,7 @@ val_dataloader = dict(
     num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=False),
     collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(type='LatentSeedDataset', num_samples=10000, latent_dim=latent_dim,
-                 seed=20210601))
+    dataset=dict(type='LatentSeedDataset', num_samples=10000, latent_dim=latent_dim, seed=20210601))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='PaperIoUMetric')
 test_evaluator = val_evaluator

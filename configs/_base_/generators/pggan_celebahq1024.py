@@ -4,5 +4,5 @@ generator = dict(
     type='FeatureGenerator',
     generator=dict(_scope_='mmagic', type='PGGANGenerator', noise_size=512, out_scale=1024),
     checkpoint='https://download.openmmlab.com/mmediting/pggan/'
-               'pggan_celeba-hq_1024_g8_20210408_181911-f1ef51c3.pth',
+    'pggan_celeba-hq_1024_g8_20210408_181911-f1ef51c3.pth',
     output_order='bgr')

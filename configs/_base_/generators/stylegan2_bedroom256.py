@@ -3,7 +3,8 @@
 # or URL; keys `generator_ema.*`, `generator.*` or bare generator keys are accepted).
 generator = dict(
     type='FeatureGenerator',
-    generator=dict(_scope_='mmagic', type='StyleGANv2Generator', out_size=256,
-                   style_channels=512),
+    generator=dict(_scope_='mmagic', type='StyleGANv2Generator', out_size=256, style_channels=512),
     checkpoint='checkpoints/stylegan2_lsun-bedroom-256_converted.pth',
-    output_order='rgb', truncation=0.5, truncation_layers=None)
+    output_order='rgb',
+    truncation=0.5,
+    truncation_layers=None)

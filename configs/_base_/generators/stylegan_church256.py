@@ -2,7 +2,8 @@
 # yourself and set `checkpoint`. 7 layers (2496 channels). psi=0.7 on the first 8 layers.
 generator = dict(
     type='FeatureGenerator',
-    generator=dict(_scope_='mmagic', type='StyleGANv1Generator', out_size=256,
-                   style_channels=512),
+    generator=dict(_scope_='mmagic', type='StyleGANv1Generator', out_size=256, style_channels=512),
     checkpoint='checkpoints/stylegan_lsun-church-256_converted.pth',
-    output_order='rgb', truncation=0.7, truncation_layers=8)
+    output_order='rgb',
+    truncation=0.7,
+    truncation_layers=8)

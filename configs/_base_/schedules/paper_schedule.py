@@ -16,6 +16,4 @@ optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='Adam', lr=1e-3),
     paramwise_cfg=dict(custom_keys={'layer_weight': dict(lr_mult=10.0)}))
-param_scheduler = [
-    dict(type='MultiStepLR', by_epoch=False, milestones=[lr_drop_iter], gamma=0.1)
-]
+param_scheduler = [dict(type='MultiStepLR', by_epoch=False, milestones=[lr_drop_iter], gamma=0.1)]

@@ -3,17 +3,30 @@
 # on CelebAMask-HQ (classes in mmlinsem/data/celebamask_hq.json, order `classes19`) and
 # point `checkpoint` at it, or wrap another parser as an mmseg segmentor. Labels are made
 # at 512 px as in the paper (`input_size`).
-model = dict(teacher=dict(
-    type='SegmentorTeacher',
-    segmentor=dict(
-        type='EncoderDecoder',
-        backbone=dict(type='UNet', in_channels=3, base_channels=32, num_stages=5,
-                      norm_cfg=dict(type='BN')),
-        decode_head=dict(type='FCNHead', in_channels=32, in_index=4, channels=32,
-                         num_convs=1, concat_input=False, num_classes=19,
-                         norm_cfg=dict(type='BN'), align_corners=False),
-        test_cfg=dict(mode='whole')),
-    checkpoint='checkpoints/celebamask_hq_19cls_face_parser.pth',
-    classes='celebamask_hq_19',
-    input_size=512, output_size=512,
-    label_map=dict(type='MergeLabelMap', preset='celebamask_hq_19to15')))
+model = dict(
+    teacher=dict(
+        type='SegmentorTeacher',
+        segmentor=dict(
+            type='EncoderDecoder',
+            backbone=dict(
+                type='UNet',
+                in_channels=3,
+                base_channels=32,
+                num_stages=5,
+                norm_cfg=dict(type='BN')),
+            decode_head=dict(
+                type='FCNHead',
+                in_channels=32,
+                in_index=4,
+                channels=32,
+                num_convs=1,
+                concat_input=False,
+                num_classes=19,
+                norm_cfg=dict(type='BN'),
+                align_corners=False),
+            test_cfg=dict(mode='whole')),
+        checkpoint='checkpoints/celebamask_hq_19cls_face_parser.pth',
+        classes='celebamask_hq_19',
+        input_size=512,
+        output_size=512,
+        label_map=dict(type='MergeLabelMap', preset='celebamask_hq_19to15')))

@@ -189,13 +189,19 @@ class FeatureGenerator(nn.Module):
         if not self.style_based:
             return None
         device = next(self.generator.parameters()).device
-        shapes = [getattr(self.generator, f'injected_noise_{i}').shape[2:]
-                  for i in range(self.generator.num_injected_noises)]
+        shapes = [
+            getattr(self.generator, f'injected_noise_{i}').shape[2:]
+            for i in range(self.generator.num_injected_noises)
+        ]
         return [torch.randn(batch, 1, *s, generator=generator).to(device) for s in shapes]
 
     # --------------------------------------------------------------- forward
-    def forward(self, latent: torch.Tensor, space: str = 'z', truncate: bool = True,
-                noise=None, noise_generator: Optional[torch.Generator] = None):
+    def forward(self,
+                latent: torch.Tensor,
+                space: str = 'z',
+                truncate: bool = True,
+                noise=None,
+                noise_generator: Optional[torch.Generator] = None):
         """Generate images and features.
 
         Args:
@@ -214,8 +220,7 @@ class FeatureGenerator(nn.Module):
         # still covers the head and the teacher.
         try:
             with torch.autocast(latent.device.type, enabled=False):
-                img = self._synthesize(latent.float(), space, truncate, noise,
-                                       noise_generator)
+                img = self._synthesize(latent.float(), space, truncate, noise, noise_generator)
             feats = self._captured
         finally:
             self._captured = None

@@ -9,10 +9,8 @@ from typing import Dict, Optional
 
 import numpy as np
 from mmagic.models.editors.stylegan1 import EqualLinearActModule
-from mmagic.models.editors.stylegan2 import (StyleGAN2Discriminator,
-                                             StyleGAN2Generator)
-from mmagic.models.editors.stylegan2.stylegan2_modules import (ConvDownLayer,
-                                                               ModMBStddevLayer,
+from mmagic.models.editors.stylegan2 import StyleGAN2Discriminator, StyleGAN2Generator
+from mmagic.models.editors.stylegan2.stylegan2_modules import (ConvDownLayer, ModMBStddevLayer,
                                                                ResBlock)
 from mmagic.registry import MODELS as MMAGIC_MODELS
 from mmengine.model import BaseModule
@@ -54,8 +52,12 @@ class StyleGAN2LiteGenerator(StyleGAN2Generator):
 class StyleGAN2LiteDiscriminator(StyleGAN2Discriminator):
     """``StyleGAN2Discriminator`` (unconditional) with widths from ``channels``."""
 
-    def __init__(self, in_size: int, channels: Dict, img_channels: int = 3,
-                 blur_kernel=(1, 3, 3, 1), mbstd_cfg=dict(group_size=4, channel_groups=1),
+    def __init__(self,
+                 in_size: int,
+                 channels: Dict,
+                 img_channels: int = 3,
+                 blur_kernel=(1, 3, 3, 1),
+                 mbstd_cfg=dict(group_size=4, channel_groups=1),
                  init_cfg: Optional[dict] = None):
         BaseModule.__init__(self, init_cfg=init_cfg)
         table = _channel_table(channels, in_size)

@@ -27,8 +27,12 @@ class LinearMLPHead(MultiLayerHead):
         norm (bool): BatchNorm after each hidden ReLU, as in DatasetGAN.
     """
 
-    def __init__(self, in_channels, num_classes, hidden: Sequence[int] = (128, 32),
-                 norm: bool = True, **kwargs):
+    def __init__(self,
+                 in_channels,
+                 num_classes,
+                 hidden: Sequence[int] = (128, 32),
+                 norm: bool = True,
+                 **kwargs):
         super().__init__(in_channels, num_classes, **kwargs)
         hidden = [int(h) for h in hidden]
         self.projections = nn.ModuleList(

@@ -17,8 +17,7 @@ def upsample(x: torch.Tensor, size) -> torch.Tensor:
     return F.interpolate(x, size=tuple(size), mode='bilinear', align_corners=True)
 
 
-def sample_points(x: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor,
-                  size) -> torch.Tensor:
+def sample_points(x: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor, size) -> torch.Tensor:
     """Values of ``upsample(x, size)`` at pixels (rows, cols) (N, P), without upsampling:
     bilinear ``align_corners=True`` reads of the native map. Returns (N, C, P)."""
     h, w = size
@@ -49,9 +48,13 @@ class MultiLayerHead(BaseDecodeHead):
         aux_loss_weight (float): weight of the per-layer auxiliary CE (0 = off).
     """
 
-    def __init__(self, in_channels: Sequence[int], num_classes: int,
-                 in_index: Optional[List[int]] = None, aux_loss_weight: float = 0.0,
-                 align_corners: bool = True, **kwargs):
+    def __init__(self,
+                 in_channels: Sequence[int],
+                 num_classes: int,
+                 in_index: Optional[List[int]] = None,
+                 aux_loss_weight: float = 0.0,
+                 align_corners: bool = True,
+                 **kwargs):
         if isinstance(in_channels, int) or not len(in_channels):
             raise MMLinsemError(f'{type(self).__name__}: in_channels must be a non-empty '
                                 f'list (one per layer), got {in_channels!r}')
@@ -63,19 +66,28 @@ class MultiLayerHead(BaseDecodeHead):
         for key in ('channels', 'input_transform', 'dropout_ratio', 'init_cfg'):
             kwargs.pop(key, None)
         # Mean over non-ignored pixels, as torch's cross_entropy (mmseg warns otherwise).
-        kwargs.setdefault('loss_decode', dict(type='CrossEntropyLoss', use_sigmoid=False,
-                                              loss_weight=1.0, avg_non_ignore=True))
-        super().__init__(in_channels=in_channels, channels=1, num_classes=num_classes,
-                         in_index=in_index, input_transform='multiple_select',
-                         dropout_ratio=0.0, align_corners=align_corners, init_cfg=None,
-                         **kwargs)
+        kwargs.setdefault(
+            'loss_decode',
+            dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0, avg_non_ignore=True))
+        super().__init__(
+            in_channels=in_channels,
+            channels=1,
+            num_classes=num_classes,
+            in_index=in_index,
+            input_transform='multiple_select',
+            dropout_ratio=0.0,
+            align_corners=align_corners,
+            init_cfg=None,
+            **kwargs)
         del self.conv_seg
         self.aux_loss_weight = float(aux_loss_weight)
 
     # -------------------------------------------------------------- checkpoint
     def _arch(self) -> dict:
-        return dict(type=type(self).__name__, in_channels=list(self.in_channels),
-                    num_classes=int(self.num_classes))
+        return dict(
+            type=type(self).__name__,
+            in_channels=list(self.in_channels),
+            num_classes=int(self.num_classes))
 
     def get_extra_state(self):
         return arch_state.encode(self._arch())
@@ -84,10 +96,9 @@ class MultiLayerHead(BaseDecodeHead):
         mine, state = self._arch(), arch_state.decode(state)
         for key in ('type', 'num_classes', 'in_channels'):
             if key in state and state[key] != mine[key]:
-                raise MMLinsemError(
-                    f'checkpoint holds a {state.get("type")} head with {key}='
-                    f'{state[key]} but the config builds {mine["type"]} with {key}='
-                    f'{mine[key]}; use the config the checkpoint was trained with')
+                raise MMLinsemError(f'checkpoint holds a {state.get("type")} head with {key}='
+                                    f'{state[key]} but the config builds {mine["type"]} with {key}='
+                                    f'{mine[key]}; use the config the checkpoint was trained with')
 
     # ------------------------------------------------------------------ losses
     def _transform_inputs(self, inputs):
@@ -114,7 +125,11 @@ class MultiLayerHead(BaseDecodeHead):
     def forward_full(self, inputs, return_layers: bool = False):
         raise NotImplementedError
 
-    def forward_points(self, inputs, rows: torch.Tensor, cols: torch.Tensor, size,
+    def forward_points(self,
+                       inputs,
+                       rows: torch.Tensor,
+                       cols: torch.Tensor,
+                       size,
                        return_layers: bool = False):
         """Logits (N, K, P) at pixels (rows, cols) (N, P) of a ``size`` output: the full
         logits upsampled to ``size`` and read there. This default computes the full map;
@@ -127,7 +142,9 @@ class MultiLayerHead(BaseDecodeHead):
         return points, None if layers is None else \
             [sample_points(x, rows, cols, size) for x in layers]
 
-    def loss_by_labels(self, seg_logits: torch.Tensor, labels: torch.Tensor,
+    def loss_by_labels(self,
+                       seg_logits: torch.Tensor,
+                       labels: torch.Tensor,
                        layer_logits: Optional[List[torch.Tensor]] = None) -> dict:
         """Losses against an (N, H, W) label map, mirroring mmseg's ``loss_by_feat``;
         (N, K, P) point logits against (N, P) point labels work the same way."""

@@ -13,8 +13,7 @@ class NSE1Head(PerLayerHead):
     kernel ``ksize`` (1 in the paper) and bias; fused like LSE.
     """
 
-    def __init__(self, in_channels, num_classes, ksize: int = 1, num_convs: int = 3,
-                 **kwargs):
+    def __init__(self, in_channels, num_classes, ksize: int = 1, num_convs: int = 3, **kwargs):
         self.ksize = ksize
         self.num_convs = num_convs
         super().__init__(in_channels, num_classes, **kwargs)

@@ -15,8 +15,7 @@ class PerLayerHead(MultiLayerHead):
     instead of one per layer.
     """
 
-    def __init__(self, in_channels, num_classes, layer_weighting: str = 'softplus',
-                 **kwargs):
+    def __init__(self, in_channels, num_classes, layer_weighting: str = 'softplus', **kwargs):
         super().__init__(in_channels, num_classes, **kwargs)
         self.layer_weights = LayerWeights(len(self.in_channels), layer_weighting)
         self.extractor = nn.ModuleList(

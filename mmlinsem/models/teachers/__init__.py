@@ -2,5 +2,6 @@ from .encoding_teacher import EncodingTeacher
 from .label_maps import IdentityLabelMap, MergeLabelMap, SelectLabelMap
 from .segmentor_teacher import SegmentorTeacher
 
-__all__ = ['SegmentorTeacher', 'EncodingTeacher', 'IdentityLabelMap', 'SelectLabelMap',
-           'MergeLabelMap']
+__all__ = [
+    'SegmentorTeacher', 'EncodingTeacher', 'IdentityLabelMap', 'SelectLabelMap', 'MergeLabelMap'
+]

@@ -31,8 +31,11 @@ class EncodingTeacher(nn.Module):
         root (str): pytorch-encoding's model store folder.
     """
 
-    def __init__(self, model_name: str = 'DeepLab_ResNeSt200_ADE', pretrained: bool = True,
-                 checkpoint: Optional[str] = None, root: str = '~/.encoding/models',
+    def __init__(self,
+                 model_name: str = 'DeepLab_ResNeSt200_ADE',
+                 pretrained: bool = True,
+                 checkpoint: Optional[str] = None,
+                 root: str = '~/.encoding/models',
                  label_map: Optional[dict] = None,
                  classes: Optional[Sequence[str]] = None):
         super().__init__()
@@ -65,10 +68,10 @@ class EncodingTeacher(nn.Module):
         source = list(classes or ade20k_classes())
         self.label_map = build_label_map(label_map, source)
         self.classes = list(self.label_map.classes)
-        self.register_buffer('mean', torch.tensor([.485, .456, .406]).view(1, 3, 1, 1),
-                             persistent=False)
-        self.register_buffer('std', torch.tensor([.229, .224, .225]).view(1, 3, 1, 1),
-                             persistent=False)
+        self.register_buffer(
+            'mean', torch.tensor([.485, .456, .406]).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer(
+            'std', torch.tensor([.229, .224, .225]).view(1, 3, 1, 1), persistent=False)
 
     @property
     def num_classes(self):

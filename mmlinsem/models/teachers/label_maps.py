@@ -46,8 +46,11 @@ class SelectLabelMap(IdentityLabelMap):
         background (str): name of class 0.
     """
 
-    def __init__(self, source_classes: Sequence[str], classes: Optional[Sequence[str]] = None,
-                 preset: Optional[str] = None, background: str = 'background'):
+    def __init__(self,
+                 source_classes: Sequence[str],
+                 classes: Optional[Sequence[str]] = None,
+                 preset: Optional[str] = None,
+                 background: str = 'background'):
         if (classes is None) == (preset is None):
             raise MMLinsemError('SelectLabelMap needs exactly one of classes=[...] or '
                                 'preset=NAME')
@@ -71,8 +74,11 @@ class MergeLabelMap(IdentityLabelMap):
     argmax of probabilities and the result stays differentiable.
     """
 
-    def __init__(self, source_classes: Sequence[str], table: Optional[dict] = None,
-                 classes: Optional[Sequence[str]] = None, preset: Optional[str] = None):
+    def __init__(self,
+                 source_classes: Sequence[str],
+                 table: Optional[dict] = None,
+                 classes: Optional[Sequence[str]] = None,
+                 preset: Optional[str] = None):
         if preset is not None:
             if preset != 'celebamask_hq_19to15':
                 raise MMLinsemError(f"unknown merge preset {preset!r}; expected "

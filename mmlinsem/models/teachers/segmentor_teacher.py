@@ -59,10 +59,15 @@ class SegmentorTeacher(nn.Module):
             image size). The paper labels and evaluates faces at 512 px.
     """
 
-    def __init__(self, segmentor: Union[dict, str], checkpoint: Optional[str] = None,
-                 classes: Optional[Sequence[str]] = None, label_map: Optional[dict] = None,
-                 mean: Optional[Sequence[float]] = None, std: Optional[Sequence[float]] = None,
-                 input_size=None, output_size=None):
+    def __init__(self,
+                 segmentor: Union[dict, str],
+                 checkpoint: Optional[str] = None,
+                 classes: Optional[Sequence[str]] = None,
+                 label_map: Optional[dict] = None,
+                 mean: Optional[Sequence[float]] = None,
+                 std: Optional[Sequence[float]] = None,
+                 input_size=None,
+                 output_size=None):
         super().__init__()
         cfg = _segmentor_cfg(segmentor)
         pre = cfg.pop('data_preprocessor', None) or {}
@@ -75,8 +80,8 @@ class SegmentorTeacher(nn.Module):
         meta = {}
         if checkpoint:
             try:
-                ckpt = load_checkpoint(self.segmentor, checkpoint, map_location='cpu',
-                                       strict=True, logger='silent')
+                ckpt = load_checkpoint(
+                    self.segmentor, checkpoint, map_location='cpu', strict=True, logger='silent')
             except FileNotFoundError:
                 raise MMLinsemError(f'teacher checkpoint not found: {checkpoint}') from None
             except RuntimeError as err:
@@ -100,10 +105,10 @@ class SegmentorTeacher(nn.Module):
         self.classes = list(self.label_map.classes)
         self.input_size = _size2(input_size)
         self.output_size = _size2(output_size)
-        self.register_buffer('mean', torch.tensor(mean, dtype=torch.float).view(1, 3, 1, 1),
-                             persistent=False)
-        self.register_buffer('std', torch.tensor(std, dtype=torch.float).view(1, 3, 1, 1),
-                             persistent=False)
+        self.register_buffer(
+            'mean', torch.tensor(mean, dtype=torch.float).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer(
+            'std', torch.tensor(std, dtype=torch.float).view(1, 3, 1, 1), persistent=False)
 
     @property
     def num_classes(self) -> int:

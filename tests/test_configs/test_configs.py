@@ -3,11 +3,12 @@ import glob
 import os
 
 import pytest
-from conftest import ROOT
 from mmengine.config import Config
 
-CONFIGS = sorted(p for p in glob.glob(os.path.join(ROOT, 'configs', '*', '*.py'))
-                 if '_base_' not in p)
+from conftest import ROOT
+
+CONFIGS = sorted(
+    p for p in glob.glob(os.path.join(ROOT, 'configs', '*', '*.py')) if '_base_' not in p)
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=[os.path.relpath(p, ROOT) for p in CONFIGS])

@@ -3,12 +3,12 @@ import os
 
 import pytest
 import torch
-from conftest import run_tool, stylegan2_cfg
 
 from mmlinsem.apis import edit_wplus, sefa_directions, style_projections
 from mmlinsem.apis.sefa import linear_map
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.models import FeatureGenerator
+from conftest import run_tool, stylegan2_cfg
 
 
 def test_linear_map_matches_module():

@@ -1,10 +1,10 @@
 """Issue 3: the feature-hook generator wrapper."""
 import pytest
 import torch
-from conftest import stylegan2_cfg
 
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.models import FeatureGenerator
+from conftest import stylegan2_cfg
 
 
 @pytest.mark.parametrize('size,num', [(16, 5), (32, 7)])
@@ -20,20 +20,32 @@ def test_stylegan2_hooks_count_and_shapes(size, num):
 
 
 def test_mmagic_stylegan2_default_channels_inferred():
-    g = FeatureGenerator(dict(_scope_='mmagic', type='StyleGANv2Generator', out_size=16,
-                              style_channels=8, num_mlps=1))
+    g = FeatureGenerator(
+        dict(
+            _scope_='mmagic', type='StyleGANv2Generator', out_size=16, style_channels=8,
+            num_mlps=1))
     assert g.channels == [512] * 5 and g.num_latents == 6
 
 
 def test_styleganv1_and_pggan_per_block_layers():
-    g1 = FeatureGenerator(dict(_scope_='mmagic', type='StyleGANv1Generator', out_size=32,
-                               style_channels=16, num_mlps=2))
+    g1 = FeatureGenerator(
+        dict(
+            _scope_='mmagic',
+            type='StyleGANv1Generator',
+            out_size=32,
+            style_channels=16,
+            num_mlps=2))
     assert g1.layer_names == [f'convs.{i}.adain2' for i in range(4)]
     assert [r[0] for r in g1.resolutions] == [4, 8, 16, 32]
-    g2 = FeatureGenerator(dict(_scope_='mmagic', type='PGGANGenerator', noise_size=16,
-                               out_scale=32, base_channels=256, max_channels=32))
-    assert g2.layer_names == ['conv_blocks.0', 'conv_blocks.2', 'conv_blocks.4',
-                              'conv_blocks.6']
+    g2 = FeatureGenerator(
+        dict(
+            _scope_='mmagic',
+            type='PGGANGenerator',
+            noise_size=16,
+            out_scale=32,
+            base_channels=256,
+            max_channels=32))
+    assert g2.layer_names == ['conv_blocks.0', 'conv_blocks.2', 'conv_blocks.4', 'conv_blocks.6']
     assert [r[0] for r in g2.resolutions] == [4, 8, 16, 32]
     img, feats = g2(torch.randn(2, 16))
     assert img.shape == (2, 3, 32, 32) and len(feats) == 4
@@ -51,8 +63,8 @@ def test_custom_layers_and_unknown_layer_message():
 
 
 def test_latent_spaces_agree_and_truncation():
-    g = FeatureGenerator(stylegan2_cfg(16), truncation=0.5, truncation_layers=3,
-                         mean_latent_samples=128)
+    g = FeatureGenerator(
+        stylegan2_cfg(16), truncation=0.5, truncation_layers=3, mean_latent_samples=128)
     z = torch.randn(2, 16)
     w = g.z_to_w(z)
     img_z, _ = g(z, space='z')
@@ -116,8 +128,11 @@ def test_checkpoint_layouts_prefer_ema(tmp_path, layout):
 
 def test_checkpoint_mismatch_is_one_line(tmp_path):
     big = FeatureGenerator(stylegan2_cfg(32))
-    torch.save({'state_dict': {'generator_ema.' + k: v for k, v in
-                               big.generator.state_dict().items()}}, tmp_path / 'g.pth')
+    torch.save(
+        {'state_dict': {
+            'generator_ema.' + k: v
+            for k, v in big.generator.state_dict().items()
+        }}, tmp_path / 'g.pth')
     with pytest.raises(MMLinsemError) as err:
         FeatureGenerator(stylegan2_cfg(16), checkpoint=str(tmp_path / 'g.pth'))
     assert 'does not fit' in str(err.value) and '\n' not in str(err.value)
@@ -128,12 +143,18 @@ def test_checkpoint_mismatch_is_one_line(tmp_path):
 def test_export_generator_tool(tmp_path):
     from conftest import run_tool
     ema, raw = FeatureGenerator(stylegan2_cfg(16)), FeatureGenerator(stylegan2_cfg(16))
-    full = {**{'generator.' + k: v for k, v in raw.generator.state_dict().items()},
-            **{'generator_ema.module.' + k: v for k, v in ema.generator.state_dict().items()},
-            'discriminator.w': torch.zeros(3)}
+    full = {
+        **{
+            'generator.' + k: v
+            for k, v in raw.generator.state_dict().items()
+        },
+        **{
+            'generator_ema.module.' + k: v
+            for k, v in ema.generator.state_dict().items()
+        }, 'discriminator.w': torch.zeros(3)
+    }
     torch.save({'state_dict': full, 'meta': {'iter': 7}}, tmp_path / 'gan.pth')
-    res = run_tool('tools/export_generator.py', str(tmp_path / 'gan.pth'),
-                   str(tmp_path / 'g.pth'))
+    res = run_tool('tools/export_generator.py', str(tmp_path / 'gan.pth'), str(tmp_path / 'g.pth'))
     assert res.returncode == 0, res.stderr[-2000:]
     out = torch.load(tmp_path / 'g.pth', weights_only=False)
     assert all(k.startswith('generator_ema.') and '.module.' not in k for k in out['state_dict'])

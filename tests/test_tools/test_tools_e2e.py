@@ -4,8 +4,9 @@ import os
 
 import numpy as np
 import pytest
-from conftest import run_tool
 from PIL import Image
+
+from conftest import run_tool
 
 
 @pytest.mark.parametrize('name', ['tiny_lse', 'tiny_nse1', 'tiny_nse2'])
@@ -33,19 +34,21 @@ def _last_line(res):
 
 
 def test_one_line_errors(tmp_path):
-    line = _last_line(run_tool('tools/train.py', 'tests/configs/tiny_lse.py', '--cfg-options',
-                               'model.generator.layers=[conv1,convs.9]'))
+    line = _last_line(
+        run_tool('tools/train.py', 'tests/configs/tiny_lse.py', '--cfg-options',
+                 'model.generator.layers=[conv1,convs.9]'))
     assert line.startswith('error: unknown generator layer(s)') and 'convs.3' in line
-    line = _last_line(run_tool('tools/train.py', 'tests/configs/tiny_lse.py', '--cfg-options',
-                               'model.head.num_classes=7'))
+    line = _last_line(
+        run_tool('tools/train.py', 'tests/configs/tiny_lse.py', '--cfg-options',
+                 'model.head.num_classes=7'))
     assert line.startswith('error: head num_classes=7 but the teacher produces 4 classes')
     wd = str(tmp_path / 'nse1')
     assert run_tool('tools/train.py', 'tests/configs/tiny_nse1.py', '--work-dir', wd,
                     '--cfg-options', 'train_cfg.max_iters=1',
                     'train_cfg.val_interval=100').returncode == 0
-    line = _last_line(run_tool('tools/test.py', 'tests/configs/tiny_lse.py',
-                               os.path.join(wd, 'iter_1.pth'), '--work-dir',
-                               str(tmp_path / 't')))
+    line = _last_line(
+        run_tool('tools/test.py', 'tests/configs/tiny_lse.py', os.path.join(wd, 'iter_1.pth'),
+                 '--work-dir', str(tmp_path / 't')))
     assert line.startswith('error: checkpoint') and 'NSE1Head' in line and 'LSEHead' in line
 
 
@@ -66,10 +69,9 @@ def _toy_mmseg_data(root, n=4, size=64):
 def test_lse_head_in_plain_mmseg_config_trains(tmp_path):
     _toy_mmseg_data(tmp_path / 'data')
     root = str(tmp_path / 'data')
-    res = run_tool('tools/train.py', 'configs/mmseg_reuse/lsehead_r18_example.py',
-                   '--work-dir', str(tmp_path / 'wd'), '--cfg-options',
-                   'train_cfg.max_iters=4', 'train_cfg.val_interval=4',
-                   f'train_dataloader.dataset.data_root={root}',
+    res = run_tool('tools/train.py', 'configs/mmseg_reuse/lsehead_r18_example.py', '--work-dir',
+                   str(tmp_path / 'wd'), '--cfg-options', 'train_cfg.max_iters=4',
+                   'train_cfg.val_interval=4', f'train_dataloader.dataset.data_root={root}',
                    f'val_dataloader.dataset.data_root={root}',
                    f'test_dataloader.dataset.data_root={root}')
     assert res.returncode == 0, res.stderr[-3000:]

@@ -2,18 +2,21 @@
 import numpy as np
 import pytest
 import torch
-from conftest import stylegan2_cfg, tiny_teacher_cfg
 from mmengine.optim import OptimWrapper
 from PIL import Image
 
 from mmlinsem.datasets import AnnotatedLatentDataset, LatentSeedDataset
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.registry import MODELS
+from conftest import stylegan2_cfg, tiny_teacher_cfg
 
 
 def build(**kw):
-    cfg = dict(type='SemanticExtractor', generator=dict(generator=stylegan2_cfg(16)),
-               teacher=tiny_teacher_cfg(), head=dict(type='LSEHead'))
+    cfg = dict(
+        type='SemanticExtractor',
+        generator=dict(generator=stylegan2_cfg(16)),
+        teacher=tiny_teacher_cfg(),
+        head=dict(type='LSEHead'))
     cfg.update(kw)
     return MODELS.build(cfg)
 
@@ -21,9 +24,10 @@ def build(**kw):
 def batch(n, dim=16):
     ds = LatentSeedDataset(64, dim, seed=1)
     items = [ds[i] for i in range(n)]
-    return dict(inputs=[it['inputs'] for it in items],
-                sample_idx=[it['sample_idx'] for it in items],
-                sample_seed=[it['sample_seed'] for it in items])
+    return dict(
+        inputs=[it['inputs'] for it in items],
+        sample_idx=[it['sample_idx'] for it in items],
+        sample_seed=[it['sample_seed'] for it in items])
 
 
 def _step(model, data):
@@ -87,10 +91,13 @@ def test_user_masks_without_teacher_in_wplus_space(tmp_path):
         mask[:, 8:] = 1 + i
         Image.fromarray(mask).save(tmp_path / 'masks' / f'{i}.png')
     ds = AnnotatedLatentDataset(str(tmp_path), metainfo=dict(classes=['bg', 'x', 'y']))
-    m = build(teacher=None, head=dict(type='LSEHead', num_classes=3), latent_space='w+',
-              classes=['bg', 'x', 'y'])
-    data = dict(inputs=[ds[i]['inputs'] for i in range(2)],
-                gt_label=[ds[i]['gt_label'] for i in range(2)])
+    m = build(
+        teacher=None,
+        head=dict(type='LSEHead', num_classes=3),
+        latent_space='w+',
+        classes=['bg', 'x', 'y'])
+    data = dict(
+        inputs=[ds[i]['inputs'] for i in range(2)], gt_label=[ds[i]['gt_label'] for i in range(2)])
     opt = OptimWrapper(torch.optim.Adam(m.head.parameters(), lr=0.05))
     first = m.train_step(data, opt)['loss']
     for _ in range(30):

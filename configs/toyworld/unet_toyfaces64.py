@@ -3,8 +3,8 @@
 #
 #   python tools/make_toy_dataset.py --out data/toyfaces --num-train 10000 --num-val 1000 \
 #       --size 64 --seed 0
-#   python tools/train.py configs/toyworld/teacher_unet_toyfaces.py \
-#       --work-dir work_dirs/teacher_unet_toyfaces
+#   python tools/train.py configs/toyworld/unet_toyfaces64.py \
+#       --work-dir work_dirs/unet_toyfaces64
 #
 # Target: >= 90% mIoU on val; budget <= 25 min on 2 CPU cores for the 4000 iterations.
 # Measured (loaded 2-core machine, 1 thread, 2000 train images, constant lr): val mIoU
@@ -15,8 +15,10 @@ _base_ = ['../_base_/default_runtime.py']
 # exports; mmseg.evaluation registers IoUMetric (a child registry's lookup does not
 # import its parent's modules, so nothing else would).
 custom_imports = dict(
-    imports=['mmlinsem', 'mmlinsem.datasets.toy_face_dataset', 'mmseg.datasets',
-             'mmseg.models', 'mmseg.evaluation'],
+    imports=[
+        'mmlinsem', 'mmlinsem.datasets.toy_face_dataset', 'mmseg.datasets', 'mmseg.models',
+        'mmseg.evaluation'
+    ],
     allow_failed_imports=False)
 
 classes = ('background', 'skin', 'hair', 'eye', 'brow', 'mouth', 'nose', 'cloth')
@@ -68,8 +70,11 @@ model = dict(
         align_corners=False,
         # Eyes, brows, mouth and nose are 0.6-1.3% of the pixels each: weighting them up
         # makes them appear after a few hundred iterations instead of staying at 0 IoU.
-        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0,
-                         class_weight=[0.5, 1.0, 1.0, 3.0, 4.0, 3.0, 4.0, 1.0])),
+        loss_decode=dict(
+            type='CrossEntropyLoss',
+            use_sigmoid=False,
+            loss_weight=1.0,
+            class_weight=[0.5, 1.0, 1.0, 3.0, 4.0, 3.0, 4.0, 1.0])),
     train_cfg=dict(),
     test_cfg=dict(mode='whole'))
 
@@ -116,8 +121,7 @@ optim_wrapper = dict(
     optimizer=dict(type='AdamW', lr=1e-3, betas=(0.9, 0.999), weight_decay=0.01))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=100),
-    dict(type='PolyLR', eta_min=1e-5, power=1.0, by_epoch=False, begin=100,
-         end=max_iters),
+    dict(type='PolyLR', eta_min=1e-5, power=1.0, by_epoch=False, begin=100, end=max_iters),
 ]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=1000)
 val_cfg = dict(type='ValLoop')
@@ -131,8 +135,13 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=1000,
-                    max_keep_ckpts=2, save_best='mIoU', rule='greater'),
+    checkpoint=dict(
+        type='CheckpointHook',
+        by_epoch=False,
+        interval=1000,
+        max_keep_ckpts=2,
+        save_best='mIoU',
+        rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'))
 # A plain segmentor: mmengine's default DDP wrapper, not the extractor's.
 model_wrapper_cfg = None

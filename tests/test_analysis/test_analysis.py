@@ -3,18 +3,21 @@ import json
 
 import torch
 import torch.nn.functional as F
-from conftest import run_tool, stylegan2_cfg, tiny_teacher_cfg
 
-from mmlinsem.analysis import (category_cosine_similarity, class_centres,
-                               fair_feature_sampling, forge_lse_from_centres)
+from mmlinsem.analysis import (category_cosine_similarity, class_centres, fair_feature_sampling,
+                               forge_lse_from_centres)
 from mmlinsem.models.heads.multi_layer_head import upsample
 from mmlinsem.registry import MODELS
+from conftest import run_tool, stylegan2_cfg, tiny_teacher_cfg
 
 
 def _model():
-    return MODELS.build(dict(type='SemanticExtractor',
-                             generator=dict(generator=stylegan2_cfg(16)),
-                             teacher=tiny_teacher_cfg(), head=dict(type='LSEHead')))
+    return MODELS.build(
+        dict(
+            type='SemanticExtractor',
+            generator=dict(generator=stylegan2_cfg(16)),
+            teacher=tiny_teacher_cfg(),
+            head=dict(type='LSEHead')))
 
 
 def test_cosine_matrix_equals_mean_pairwise_cosine():
@@ -49,21 +52,21 @@ def test_fair_sampling_pools():
 
 
 def test_analysis_tools(tmp_path):
-    res = run_tool('tools/analysis/cosine_similarity.py', 'tests/configs/tiny_lse.py',
-                   '--t1', '10', '--t2', '30', '--max-images', '20', '--out', str(tmp_path))
+    res = run_tool('tools/analysis/cosine_similarity.py', 'tests/configs/tiny_lse.py', '--t1', '10',
+                   '--t2', '30', '--max-images', '20', '--out', str(tmp_path))
     assert res.returncode == 0, res.stderr[-2000:]
     out = json.load(open(tmp_path / 'cosine_similarity.json'))
     assert -1 <= out['intra_mean'] <= 1 and (tmp_path / 'cosine_similarity.png').is_file()
-    res = run_tool('tools/analysis/class_centres.py', 'tests/configs/tiny_lse.py',
-                   '--num-images', '8', '--pixels-per-image', '32', '--eval-samples', '8',
-                   '--out', str(tmp_path / 'cc'))
+    res = run_tool('tools/analysis/class_centres.py', 'tests/configs/tiny_lse.py', '--num-images',
+                   '8', '--pixels-per-image', '32', '--eval-samples', '8', '--out',
+                   str(tmp_path / 'cc'))
     assert res.returncode == 0, res.stderr[-2000:]
     out = json.load(open(tmp_path / 'cc' / 'class_centres.json'))
     assert 0 <= out['centres']['mIoU'] <= 100
     assert set(out['centres']['per_class']) == {'a', 'b', 'c'}  # background left out
     assert all(v is None or 0 <= v <= 100 for v in out['centres']['per_class'].values())
-    assert (tmp_path / 'cc' / 'class_centres.md').read_text().startswith(
-        '| class (IoU %) | centres |')
+    assert (tmp_path / 'cc' /
+            'class_centres.md').read_text().startswith('| class (IoU %) | centres |')
     assert (tmp_path / 'cc' / 'centres_vs_lse.png').is_file()
 
 
@@ -75,17 +78,20 @@ def test_layerwise_tool_and_api(tmp_path):
     model = _model()
     res = layerwise_miou(model, num_samples=4, batch_size=2)
     assert len(res['layers']) == len(model.generator.layer_names)
-    nse2 = MODELS.build(dict(type='SemanticExtractor', generator=dict(generator=stylegan2_cfg(16)),
-                             teacher=tiny_teacher_cfg(), head=dict(type='NSE2Head')))
+    nse2 = MODELS.build(
+        dict(
+            type='SemanticExtractor',
+            generator=dict(generator=stylegan2_cfg(16)),
+            teacher=tiny_teacher_cfg(),
+            head=dict(type='NSE2Head')))
     with pytest.raises(MMLinsemError, match='no per-layer outputs'):
         layerwise_miou(nse2, num_samples=2)
     wd = str(tmp_path / 'train')
     assert run_tool('tools/train.py', 'tests/configs/tiny_lse.py', '--work-dir', wd,
                     '--cfg-options', 'train_cfg.max_iters=1', 'train_cfg.val_interval=10',
                     'model.head.aux_loss_weight=0.1').returncode == 0
-    res = run_tool('tools/analysis/layerwise.py', 'tests/configs/tiny_lse.py',
-                   f'{wd}/iter_1.pth', '--num-samples', '4', '--num-rows', '2', '--out',
-                   str(tmp_path / 'lw'))
+    res = run_tool('tools/analysis/layerwise.py', 'tests/configs/tiny_lse.py', f'{wd}/iter_1.pth',
+                   '--num-samples', '4', '--num-rows', '2', '--out', str(tmp_path / 'lw'))
     assert res.returncode == 0, res.stderr[-2000:]
     out = json.load(open(tmp_path / 'lw' / 'layerwise.json'))
     assert len(out['layers']) == 5 and (tmp_path / 'lw' / 'layerwise_grid.png').is_file()
@@ -93,13 +99,20 @@ def test_layerwise_tool_and_api(tmp_path):
 
 def test_category_selection(tmp_path):
     from mmlinsem.analysis import select_categories
-    assert select_categories([{'a': 0.05, 'b': 0.2}, {'a': 0.11, 'c': 0.0}], 0.1,
+    assert select_categories([{
+        'a': 0.05,
+        'b': 0.2
+    }, {
+        'a': 0.11,
+        'c': 0.0
+    }],
+                             0.1,
                              order=['c', 'b', 'a']) == ['b', 'a']
     for name, rows in (('lse', 'a,0.05,0.1,3\nb,0.3,0.3,3\nc,nan,nan,0'),
                        ('nse1', 'a,0.15,0.1,3\nb,0.02,0.3,3\nc,0.0,0.0,1')):
         (tmp_path / name).mkdir()
-        (tmp_path / name / 'per_class_iou.csv').write_text(
-            'class,iou_paper,iou_accumulated,images\n' + rows + '\n')
+        (tmp_path / name /
+         'per_class_iou.csv').write_text('class,iou_paper,iou_accumulated,images\n' + rows + '\n')
     res = run_tool('tools/analysis/category_selection.py', '--results', str(tmp_path / 'lse'),
                    str(tmp_path / 'nse1'), '--work-dir', str(tmp_path / 'out'), '--name', 'g')
     assert res.returncode == 0, res.stderr[-2000:]
@@ -108,9 +121,9 @@ def test_category_selection(tmp_path):
 
 
 def test_category_selection_trains_configs(tmp_path):
-    res = run_tool('tools/analysis/category_selection.py', '--configs',
-                   'tests/configs/tiny_lse.py', '--work-dir', str(tmp_path), '--cfg-options',
-                   'train_cfg.max_iters=1', 'train_cfg.val_interval=10')
+    res = run_tool('tools/analysis/category_selection.py', '--configs', 'tests/configs/tiny_lse.py',
+                   '--work-dir', str(tmp_path), '--cfg-options', 'train_cfg.max_iters=1',
+                   'train_cfg.val_interval=10')
     assert res.returncode == 0, res.stderr[-2000:]
     selected = json.load(open(tmp_path / 'selected_labels.json'))['selected']
     assert set(selected) <= {'a', 'b', 'c'}
@@ -122,16 +135,15 @@ def test_figures_tool(tmp_path):
     assert run_tool('tools/train.py', 'tests/configs/tiny_lse.py', '--work-dir', wd,
                     '--cfg-options', 'train_cfg.max_iters=2',
                     'train_cfg.val_interval=2').returncode == 0
-    res = run_tool('tools/analysis/figures.py', 'curves', wd, '--out',
-                   str(tmp_path / 'c.png'))
+    res = run_tool('tools/analysis/figures.py', 'curves', wd, '--out', str(tmp_path / 'c.png'))
     assert res.returncode == 0 and (tmp_path / 'c.png').is_file(), res.stderr[-2000:]
     res = run_tool('tools/analysis/figures.py', 'qualitative', '--models',
                    f'tests/configs/tiny_lse.py:{wd}/iter_2.pth:LSE', '--num', '2', '--out',
                    str(tmp_path / 'q.png'))
     assert res.returncode == 0 and (tmp_path / 'q.png').is_file(), res.stderr[-2000:]
     out = tmp_path / 'results'
-    assert run_tool('tools/test.py', 'tests/configs/tiny_lse.py', f'{wd}/iter_2.pth',
-                    '--work-dir', str(tmp_path / 't'), '--out', str(out)).returncode == 0
+    assert run_tool('tools/test.py', 'tests/configs/tiny_lse.py', f'{wd}/iter_2.pth', '--work-dir',
+                    str(tmp_path / 't'), '--out', str(out)).returncode == 0
     res = run_tool('tools/analysis/figures.py', 'per-class', str(out), '--out',
                    str(tmp_path / 'p.md'))
     assert res.returncode == 0

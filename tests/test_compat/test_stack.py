@@ -1,11 +1,11 @@
 """Issue 2: the pinned stack imports and the compatibility fixes work."""
 import numpy as np
 import torch
-from conftest import run_tool, stylegan2_cfg
 
 import mmlinsem
 from mmlinsem import compat
 from mmlinsem.registry import MODELS
+from conftest import run_tool
 
 
 def test_imports_and_numpy_alias():
@@ -25,8 +25,13 @@ def test_registry_scope_resolves_mmseg_names():
 
 
 def test_stylegan2_via_mmlinsem_scope_forward_and_wplus_backward():
-    g = MODELS.build(dict(_scope_='mmagic', type='StyleGANv2Generator', out_size=32,
-                          style_channels=16, num_mlps=2))
+    g = MODELS.build(
+        dict(
+            _scope_='mmagic',
+            type='StyleGANv2Generator',
+            out_size=32,
+            style_channels=16,
+            num_mlps=2))
     g.eval()
     wp = torch.randn(2, g.num_latents, 16, requires_grad=True)
     img = g([wp], input_is_latent=True, randomize_noise=False)
@@ -39,8 +44,14 @@ def test_local_checkpoint_with_mmengine_objects_loads(tmp_path):
     from mmengine.logging import HistoryBuffer
     from mmengine.runner.checkpoint import CheckpointLoader
     path = tmp_path / 'ckpt.pth'
-    torch.save({'message_hub': HistoryBuffer([1.0, 2.0], [1, 1]), 'dtype': np.dtype('float32'),
-                'state_dict': {'w': torch.ones(2)}}, path)
+    torch.save(
+        {
+            'message_hub': HistoryBuffer([1.0, 2.0], [1, 1]),
+            'dtype': np.dtype('float32'),
+            'state_dict': {
+                'w': torch.ones(2)
+            }
+        }, path)
     ckpt = CheckpointLoader.load_checkpoint(str(path), map_location='cpu')
     assert isinstance(ckpt['message_hub'], HistoryBuffer)
 
@@ -48,13 +59,23 @@ def test_local_checkpoint_with_mmengine_objects_loads(tmp_path):
 def test_mmseg_init_model_with_local_checkpoint(tmp_path):
     from mmengine.config import Config
     from mmseg.apis import init_model
+
     from conftest import tiny_teacher_cfg
-    seg = dict(tiny_teacher_cfg()['segmentor'], data_preprocessor=dict(
-        type='SegDataPreProcessor', mean=[0, 0, 0], std=[1, 1, 1]))
+    seg = dict(
+        tiny_teacher_cfg()['segmentor'],
+        data_preprocessor=dict(type='SegDataPreProcessor', mean=[0, 0, 0], std=[1, 1, 1]))
     cfg = Config(dict(model=seg))
     model = init_model(cfg, None, device='cpu')
-    torch.save({'state_dict': model.state_dict(), 'meta': {'dataset_meta': {
-        'classes': ['a', 'b', 'c', 'd'], 'palette': [[0, 0, 0]] * 4}}}, tmp_path / 'm.pth')
+    torch.save(
+        {
+            'state_dict': model.state_dict(),
+            'meta': {
+                'dataset_meta': {
+                    'classes': ['a', 'b', 'c', 'd'],
+                    'palette': [[0, 0, 0]] * 4
+                }
+            }
+        }, tmp_path / 'm.pth')
     model2 = init_model(cfg, str(tmp_path / 'm.pth'), device='cpu')
     assert model2.dataset_meta['classes'] == ['a', 'b', 'c', 'd']
 
@@ -70,8 +91,9 @@ def test_stylegan_op_fallback_matches_reference():
     out = ufd._upfirdn2d_cuda(up=2, padding=[1, 1, 1, 1]).apply(x, k)
     assert torch.allclose(out, ref)
     bias = torch.randn(2)
-    assert torch.allclose(fbl.FusedBiasLeakyReLUFunction.apply(x, bias, 0.2, 2**0.5),
-                          fbl.bias_leakyrelu_ref(x, bias, 0.2, 2**0.5))
+    assert torch.allclose(
+        fbl.FusedBiasLeakyReLUFunction.apply(x, bias, 0.2, 2**0.5),
+        fbl.bias_leakyrelu_ref(x, bias, 0.2, 2**0.5))
 
 
 def test_atomic_checkpoint_write(tmp_path):
@@ -91,10 +113,13 @@ def test_tool_reports_missing_config_in_one_line():
 
 
 def test_internal_builds_do_not_depend_on_the_current_default_scope():
-    from conftest import stylegan2_cfg, tiny_teacher_cfg
     from mmengine.registry import DefaultScope
+
+    from conftest import stylegan2_cfg, tiny_teacher_cfg
     with DefaultScope.overwrite_default_scope('mmseg'):  # e.g. after mmseg's init_model
         from mmlinsem.models import SemanticExtractor
-        model = SemanticExtractor(generator=dict(generator=stylegan2_cfg(16)),
-                                  teacher=tiny_teacher_cfg(), head=dict(type='LSEHead'))
+        model = SemanticExtractor(
+            generator=dict(generator=stylegan2_cfg(16)),
+            teacher=tiny_teacher_cfg(),
+            head=dict(type='LSEHead'))
     assert model.teacher.num_classes == 4

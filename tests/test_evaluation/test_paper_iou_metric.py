@@ -8,8 +8,14 @@ from mmlinsem.evaluation import PaperIoUMetric, per_image_iou
 
 
 def _sample(pred, gt):
-    return {'pred_sem_seg': {'data': torch.tensor(pred)[None]},
-            'gt_sem_seg': {'data': torch.tensor(gt)[None]}}
+    return {
+        'pred_sem_seg': {
+            'data': torch.tensor(pred)[None]
+        },
+        'gt_sem_seg': {
+            'data': torch.tensor(gt)[None]
+        }
+    }
 
 
 def test_per_image_iou_hand_computed():
@@ -23,9 +29,13 @@ def test_per_image_iou_hand_computed():
 def test_metric_aggregates_per_class_over_images_where_present():
     m = PaperIoUMetric()
     m.dataset_meta = dict(classes=['bg', 'a', 'b', 'c'])
-    m.process(None, [_sample([[0, 1, 1, 2]], [[0, 1, 1, 1]]),   # a: 2/3, b: 0/1, c: absent
-                     _sample([[3, 3, 0, 0]], [[3, 0, 0, 0]]),   # a, b absent; c: 1/2
-                     _sample([[1, 1, 1, 1]], [[1, 1, 1, 1]])])  # a: 1
+    m.process(
+        None,
+        [
+            _sample([[0, 1, 1, 2]], [[0, 1, 1, 1]]),  # a: 2/3, b: 0/1, c: absent
+            _sample([[3, 3, 0, 0]], [[3, 0, 0, 0]]),  # a, b absent; c: 1/2
+            _sample([[1, 1, 1, 1]], [[1, 1, 1, 1]])
+        ])  # a: 1
     res = m.compute_metrics(m.results)
     # a: mean(2/3, 1) = 5/6; b: 0; c: 1/2 -> mIoU = (5/6 + 0 + 1/2) / 3
     assert res['mIoU'] == pytest.approx(100 * (5 / 6 + 0 + 0.5) / 3)

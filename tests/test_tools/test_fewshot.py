@@ -3,14 +3,15 @@ import json
 import os
 
 import numpy as np
-from conftest import run_tool
 from PIL import Image
+
+from conftest import run_tool
 
 
 def test_fewshot_set_and_table(tmp_path):
     res = run_tool('tools/fewshot.py', 'tests/configs/tiny_fewshot.py', '--shots', '1,2',
-                   '--repeats', '1', '--epochs', '1', '--samples-per-epoch', '4',
-                   '--work-dir', str(tmp_path), '--full-miou', '50')
+                   '--repeats', '1', '--epochs', '1', '--samples-per-epoch', '4', '--work-dir',
+                   str(tmp_path), '--full-miou', '50')
     assert res.returncode == 0, res.stderr[-3000:]
     sets = tmp_path / 'sets' / 'n2_r0'
     assert sorted(os.listdir(sets / 'latents')) == ['00000.npy', '00001.npy']

@@ -1,20 +1,24 @@
 """Issue 5: SCS and SIE pipelines (contracts on a tiny random GAN + teacher)."""
 import pytest
 import torch
-from conftest import stylegan2_cfg, tiny_teacher_cfg
 
 from mmlinsem.apis import (color_edit, evaluate_scs, fuse_stroke, semantic_conditional_sample,
                            semantic_image_edit)
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.registry import MODELS
+from conftest import stylegan2_cfg, tiny_teacher_cfg
 
 
 @pytest.fixture(scope='module')
 def model():
     torch.manual_seed(0)
-    m = MODELS.build(dict(_scope_='mmlinsem', type='SemanticExtractor',
-                          generator=dict(generator=stylegan2_cfg(16)),
-                          teacher=tiny_teacher_cfg(), head=dict(type='LSEHead')))
+    m = MODELS.build(
+        dict(
+            _scope_='mmlinsem',
+            type='SemanticExtractor',
+            generator=dict(generator=stylegan2_cfg(16)),
+            teacher=tiny_teacher_cfg(),
+            head=dict(type='LSEHead')))
     with torch.no_grad():  # a head with some spatial structure to steer
         for conv in m.head.extractor:
             conv.weight.mul_(20)
@@ -23,16 +27,16 @@ def model():
 
 def _target(model, seed=7):
     with torch.no_grad():
-        _, feats, _ = model.generate(torch.randn(1, 16, generator=torch.Generator()
-                                                 .manual_seed(seed)))
+        _, feats, _ = model.generate(
+            torch.randn(1, 16, generator=torch.Generator().manual_seed(seed)))
         return model.head(feats).argmax(1)[0]
 
 
 @pytest.mark.parametrize('space', ['z', 'w', 'w+', 'mixz'])
 def test_scs_moves_towards_the_target(model, space):
     target = _target(model)
-    out = semantic_conditional_sample(model, target, seed=1, space=space, n_init=4,
-                                      steps=15, lr=0.05)
+    out = semantic_conditional_sample(
+        model, target, seed=1, space=space, n_init=4, steps=15, lr=0.05)
     assert out['image'].shape == (1, 3, 16, 16) and out['prediction'].shape == (16, 16)
     assert out['loss_history'][-1] < out['loss_history'][0]
     assert 0 <= out['init_index'] < 4
@@ -43,8 +47,7 @@ def test_scs_teacher_predictor_and_evaluation(model):
     target = _target(model)
     out = semantic_conditional_sample(model, target, predictor='teacher', n_init=2, steps=3)
     assert out['teacher_label'].shape == (16, 16)
-    res = evaluate_scs(model, [target, _target(model, 8)], samples_per_target=2, n_init=2,
-                       steps=3)
+    res = evaluate_scs(model, [target, _target(model, 8)], samples_per_target=2, n_init=2, steps=3)
     assert res['num_samples'] == 4 and 0 <= res['miou'] <= 100
     assert 0 <= res['miou_random'] <= 100
 
@@ -95,26 +98,26 @@ def test_scs_and_sie_tools(tmp_path):
                     '--cfg-options', 'train_cfg.max_iters=1',
                     'train_cfg.val_interval=10').returncode == 0
     ckpt = os.path.join(wd, 'iter_1.pth')
-    res = run_tool('tools/scs.py', 'tests/configs/tiny_lse.py', ckpt, '--num-targets', '2',
-                   '--samples', '2', '--steps', '3', '--n-init', '2', '--out',
+    res = run_tool('tools/scs.py', 'tests/configs/tiny_lse.py', ckpt, '--num-targets',
+                   '2', '--samples', '2', '--steps', '3', '--n-init', '2', '--out',
                    str(tmp_path / 'scs'), '--cfg-options', 'model.generator.noise=fixed')
     assert res.returncode == 0, res.stderr[-2000:]
     m = json.load(open(tmp_path / 'scs' / 'metrics.json'))
     assert m['num_samples'] == 4 and (tmp_path / 'scs' / 'scs_grid.png').is_file()
-    res = run_tool('tools/sie.py', 'tests/configs/tiny_lse.py', ckpt, '--label', 'b',
-                   '--box', '0,0,8,8', '--steps', '3', '--baseline-color', '255,0,0',
-                   '--index', '0,1', '--amp', '--out', str(tmp_path / 'sie'))
+    res = run_tool('tools/sie.py', 'tests/configs/tiny_lse.py', ckpt, '--label', 'b', '--box',
+                   '0,0,8,8', '--steps', '3', '--baseline-color', '255,0,0', '--index', '0,1',
+                   '--amp', '--out', str(tmp_path / 'sie'))
     assert res.returncode == 0, res.stderr[-2000:]
     m = json.load(open(tmp_path / 'sie' / 'metrics.json'))
     assert m['label'] == 'b' and m['amp'] == 'bfloat16' and m['num_edits'] == 2
     for method in ('lse', 'colour_baseline'):  # the summary is the mean over the edits
         per_edit = [e[method]['pixel_change_outside'] for e in m['edits']]
         assert abs(m[method]['pixel_change_outside'] - sum(per_edit) / 2) < 1e-9
-    res = run_tool('tools/sie.py', 'tests/configs/tiny_lse.py', ckpt, '--label', 'b',
-                   '--box', '0,0,8,8', '--baseline-color', 'red')
+    res = run_tool('tools/sie.py', 'tests/configs/tiny_lse.py', ckpt, '--label', 'b', '--box',
+                   '0,0,8,8', '--baseline-color', 'red')
     assert res.returncode == 2 and 'baseline-color' in res.stderr.strip().splitlines()[-1]
-    res = run_tool('tools/sie.py', 'tests/configs/tiny_lse.py', ckpt, '--label', 'nope',
-                   '--box', '0,0,8,8')
+    res = run_tool('tools/sie.py', 'tests/configs/tiny_lse.py', ckpt, '--label', 'nope', '--box',
+                   '0,0,8,8')
     assert res.returncode == 2 and res.stderr.strip().splitlines()[-1].startswith('error:')
 
 

@@ -5,16 +5,19 @@ import sys
 
 import pytest
 import torch
+
 from conftest import ROOT, run_tool
 
 CFG = 'tests/configs/tiny_lse.py'
 
 
 def _head(work_dir, it=6):
-    ckpt = torch.load(os.path.join(work_dir, f'iter_{it}.pth'), map_location='cpu',
-                      weights_only=False)
-    return {k: v for k, v in ckpt['state_dict'].items() if k.startswith('head.')
-            and torch.is_tensor(v)}
+    ckpt = torch.load(
+        os.path.join(work_dir, f'iter_{it}.pth'), map_location='cpu', weights_only=False)
+    return {
+        k: v
+        for k, v in ckpt['state_dict'].items() if k.startswith('head.') and torch.is_tensor(v)
+    }
 
 
 def _ok(res):
@@ -30,8 +33,7 @@ def full_run(tmp_path_factory):
 
 def test_resume_reaches_same_weights(full_run, tmp_path):
     wd = str(tmp_path)
-    _ok(run_tool('tools/train.py', CFG, '--work-dir', wd, '--cfg-options',
-                 'train_cfg.max_iters=3'))
+    _ok(run_tool('tools/train.py', CFG, '--work-dir', wd, '--cfg-options', 'train_cfg.max_iters=3'))
     assert os.path.isfile(os.path.join(wd, 'iter_3.pth'))
     res = run_tool('tools/train.py', CFG, '--work-dir', wd, '--resume')
     _ok(res)
@@ -43,23 +45,29 @@ def test_resume_reaches_same_weights(full_run, tmp_path):
 
 
 def test_checkpoint_is_head_only_and_small(full_run):
-    ckpt = torch.load(os.path.join(full_run, 'iter_6.pth'), map_location='cpu',
-                      weights_only=False)
+    ckpt = torch.load(os.path.join(full_run, 'iter_6.pth'), map_location='cpu', weights_only=False)
     keys = list(ckpt['state_dict'])
     assert not any(k.startswith(('generator.', 'teacher.')) for k in keys)
     from mmlinsem.models.arch_state import decode
-    assert decode(ckpt['state_dict']['_extra_state'])['classes'] == ['background', 'a', 'b',
-                                                                     'c']
+    assert decode(ckpt['state_dict']['_extra_state'])['classes'] == ['background', 'a', 'b', 'c']
     assert os.path.getsize(os.path.join(full_run, 'iter_6.pth')) < 200_000
 
 
 def test_dist_train_two_processes_matches_single(full_run, tmp_path):
     wd = str(tmp_path)
-    env = dict(os.environ, PYTHON=sys.executable, PYTHONPATH=ROOT, OMP_NUM_THREADS='1',
-               PORT=str(29500 + os.getpid() % 1000))
+    env = dict(
+        os.environ,
+        PYTHON=sys.executable,
+        PYTHONPATH=ROOT,
+        OMP_NUM_THREADS='1',
+        PORT=str(29500 + os.getpid() % 1000))
     import subprocess
     res = subprocess.run(['bash', 'tools/dist_train.sh', CFG, '2', '--work-dir', wd],
-                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+                         cwd=ROOT,
+                         env=env,
+                         capture_output=True,
+                         text=True,
+                         timeout=900)
     _ok(res)
     a, b = _head(full_run), _head(wd)
     for k in a:

@@ -7,9 +7,10 @@ import os.path as osp
 import cv2
 import numpy as np
 import torch
+
 from conftest import ROOT, run_tool
 
-CONFIG = osp.join('configs', 'toyworld', 'stylegan2_lite_toyfaces.py')
+CONFIG = osp.join('configs', 'toyworld', 'stylegan2lite_toyfaces64.py')
 
 
 def _make_images(root, n=16, size=64):
@@ -28,7 +29,11 @@ def _make_images(root, n=16, size=64):
 
 def _train(data_root, work_dir, max_iters, resume=False):
     args = [
-        'tools/train.py', CONFIG, '--work-dir', str(work_dir), '--cfg-options',
+        'tools/train.py',
+        CONFIG,
+        '--work-dir',
+        str(work_dir),
+        '--cfg-options',
         f'train_dataloader.dataset.data_root={data_root}',
         f'train_cfg.max_iters={max_iters}',
         'default_hooks.checkpoint.interval=2',
@@ -90,11 +95,10 @@ def test_gan_config_trains_resumes_and_loads_into_feature_generator(tmp_path):
 
 def test_gan_config_feeds_rgb_to_the_model(tmp_path):
     """Real images reach D (and so G learns) in RGB, normalised to [-1, 1]."""
+    from mmagic.registry import DATASETS, MODELS
     from mmengine.config import Config
     from mmengine.dataset import pseudo_collate
     from mmengine.registry import DefaultScope
-
-    from mmagic.registry import DATASETS, MODELS
 
     out = tmp_path / 'img_dir' / 'train'
     out.mkdir(parents=True)

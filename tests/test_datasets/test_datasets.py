@@ -18,9 +18,12 @@ CODE = ('import sys; sys.path.insert(0, {root!r});'
 
 def test_same_sample_in_two_processes():
     from conftest import ROOT
-    outs = [subprocess.run([sys.executable, '-c', CODE.format(root=ROOT)],
-                           capture_output=True, text=True, check=True).stdout
-            for _ in range(2)]
+    outs = [
+        subprocess.run([sys.executable, '-c', CODE.format(root=ROOT)],
+                       capture_output=True,
+                       text=True,
+                       check=True).stdout for _ in range(2)
+    ]
     assert outs[0] == outs[1]
     d = LatentSeedDataset(100, 8, seed=3)
     assert repr(d[17]['inputs'].tolist()) in outs[0]
@@ -57,8 +60,8 @@ def _write_sample(root, name, mask, latent):
 def test_annotated_dataset(tmp_path):
     for i in range(3):
         _write_sample(tmp_path, f's{i}', np.full((8, 8), i), np.full((4, 16), i, np.float32))
-    ds = AnnotatedLatentDataset(str(tmp_path), metainfo=dict(classes=['a', 'b', 'c']),
-                                num_samples=2)
+    ds = AnnotatedLatentDataset(
+        str(tmp_path), metainfo=dict(classes=['a', 'b', 'c']), num_samples=2)
     assert len(ds) == 2 and ds[1]['inputs'].shape == (4, 16)
     assert ds[1]['gt_label'].unique().tolist() == [1]
     _write_sample(tmp_path, 's3', np.full((8, 8), 7), np.zeros(16, np.float32))

@@ -1,11 +1,11 @@
 """Issue 6: closed-form LSE fitting."""
 import torch
-from conftest import run_tool, stylegan2_cfg
 
 from mmlinsem.apis import fit_lse_closed_form, sample_features
 from mmlinsem.models import LSEHead
 from mmlinsem.models.heads.multi_layer_head import upsample
 from mmlinsem.registry import MODELS
+from conftest import run_tool, stylegan2_cfg
 
 
 def test_sampled_features_equal_upsampled_maps():
@@ -19,9 +19,12 @@ def test_sampled_features_equal_upsampled_maps():
 
 
 def _planted():
-    model = MODELS.build(dict(type='SemanticExtractor', teacher=None,
-                              generator=dict(generator=stylegan2_cfg(16)),
-                              head=dict(type='LSEHead', num_classes=3)))
+    model = MODELS.build(
+        dict(
+            type='SemanticExtractor',
+            teacher=None,
+            generator=dict(generator=stylegan2_cfg(16)),
+            head=dict(type='LSEHead', num_classes=3)))
     planted = LSEHead(model.generator.channels, 3)
     with torch.no_grad():
         for conv in planted.extractor:
@@ -32,8 +35,8 @@ def _planted():
 
     def agreement():
         with torch.no_grad():
-            _, feats, _ = model.generate(torch.randn(16, 16,
-                                                     generator=torch.Generator().manual_seed(3)))
+            _, feats, _ = model.generate(
+                torch.randn(16, 16, generator=torch.Generator().manual_seed(3)))
             return float((model.head(feats).argmax(1) == label_fn(None, feats)).float().mean())
 
     return model, label_fn, agreement
@@ -42,8 +45,8 @@ def _planted():
 def test_recovers_a_planted_linear_labeller():
     model, label_fn, agreement = _planted()
     before = agreement()
-    fit_lse_closed_form(model, num_images=64, pixels_per_image=128, ridge=1e-6,
-                        label_fn=label_fn, balanced=False)
+    fit_lse_closed_form(
+        model, num_images=64, pixels_per_image=128, ridge=1e-6, label_fn=label_fn, balanced=False)
     assert agreement() > max(0.8, before + 0.3), (before, agreement())
 
 
@@ -65,8 +68,8 @@ def test_importance_weights_make_balanced_picks_count_as_the_image():
         seen.append(label_fn(img, feats))
         return seen[-1]
 
-    for x, y, w in iter_pixel_features(model, 4, 64, batch_size=4, balanced=True,
-                                       label_fn=labels, with_weights=True):
+    for x, y, w in iter_pixel_features(
+            model, 4, 64, batch_size=4, balanced=True, label_fn=labels, with_weights=True):
         area = torch.bincount(seen[-1].flatten(), minlength=3).float() * 64 / 256
         assert torch.allclose(torch.bincount(y, weights=w, minlength=3), area, rtol=1e-4)
         assert x.shape == (4 * 64, sum(model.generator.channels))

@@ -1,17 +1,16 @@
 """Issue 3: teachers and class maps."""
 import pytest
 import torch
-from conftest import tiny_teacher_cfg
 
 from mmlinsem.data import ade20k_classes
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.models import EncodingTeacher, MergeLabelMap, SegmentorTeacher, SelectLabelMap
 from mmlinsem.registry import MODELS
+from conftest import tiny_teacher_cfg
 
 
 def test_normalisation_resize_and_label_size():
-    teacher = MODELS.build(tiny_teacher_cfg(input_size=32, mean=[10, 20, 30],
-                                            std=[2, 4, 8]))
+    teacher = MODELS.build(tiny_teacher_cfg(input_size=32, mean=[10, 20, 30], std=[2, 4, 8]))
     seen = {}
     orig = teacher.segmentor.encode_decode
 
@@ -36,9 +35,11 @@ def test_normalisation_resize_and_label_size():
 def test_select_zero_logit_background_rule():
     lm = SelectLabelMap(source_classes=['w', 'x', 'y', 'z'], classes=['x', 'z'])
     assert lm.classes == ['background', 'x', 'z']
-    logits = torch.tensor([[-1., -2., 5., -3.],    # y wins overall, x/z negative -> bg
-                           [-1., 0.5, 5., 0.2],    # x positive -> x
-                           [9., -1., 0., 0.3]])    # z positive -> z even though w wins
+    logits = torch.tensor([
+        [-1., -2., 5., -3.],  # y wins overall, x/z negative -> bg
+        [-1., 0.5, 5., 0.2],  # x positive -> x
+        [9., -1., 0., 0.3]
+    ])  # z positive -> z even though w wins
     logits = logits.view(3, 4, 1, 1).permute(1, 0, 2, 3).reshape(1, 4, 3, 1)
     labels = lm(logits).view(-1).tolist()
     assert labels == [0, 1, 2]
@@ -49,8 +50,7 @@ def test_ade20k_presets_match_the_paper():
     assert len(ade) == 150 and ade[0] == 'wall' and ade[148] == 'clock'
     lm = SelectLabelMap(ade, preset='stylegan2_bedroom')
     assert len(lm.classes) == 17
-    assert (lm.index + 1).tolist() == [1, 4, 6, 8, 9, 16, 19, 23, 37, 40, 58, 67, 83, 86,
-                                       140, 149]
+    assert (lm.index + 1).tolist() == [1, 4, 6, 8, 9, 16, 19, 23, 37, 40, 58, 67, 83, 86, 140, 149]
     assert len(SelectLabelMap(ade, preset='stylegan2_church').classes) == 12
     assert len(SelectLabelMap(ade, preset='pggan_church').classes) == 7
     with pytest.raises(MMLinsemError, match='expected one of'):
@@ -72,8 +72,15 @@ def test_celebamask_merge_19_to_15():
 def test_checkpoint_classes_and_mismatch(tmp_path):
     t = MODELS.build(tiny_teacher_cfg(classes=('a', 'b', 'c', 'd')))
     path = tmp_path / 't.pth'
-    torch.save({'state_dict': t.segmentor.state_dict(),
-                'meta': {'dataset_meta': {'classes': ['bg', 'p', 'q', 'r']}}}, path)
+    torch.save(
+        {
+            'state_dict': t.segmentor.state_dict(),
+            'meta': {
+                'dataset_meta': {
+                    'classes': ['bg', 'p', 'q', 'r']
+                }
+            }
+        }, path)
     cfg = tiny_teacher_cfg(checkpoint=str(path))
     cfg.pop('classes')
     assert MODELS.build(cfg).classes == ['bg', 'p', 'q', 'r']
@@ -81,16 +88,18 @@ def test_checkpoint_classes_and_mismatch(tmp_path):
     with pytest.raises(MMLinsemError, match='does not fit'):
         MODELS.build(bad)
     with pytest.raises(MMLinsemError, match='4 output classes but 2'):
-        SegmentorTeacher(**{k: v for k, v in tiny_teacher_cfg(classes=('a', 'b', 'c', 'd'))
-                            .items() if k != 'type'} | dict(classes=['a', 'b']))
+        SegmentorTeacher(**{
+            k: v
+            for k, v in tiny_teacher_cfg(classes=('a', 'b', 'c', 'd')).items() if k != 'type'
+        } | dict(classes=['a', 'b']))
 
 
-def test_encoding_teacher_runs_after_patch_and_fails_offline_in_one_line(tmp_path,
-                                                                        monkeypatch):
+def test_encoding_teacher_runs_after_patch_and_fails_offline_in_one_line(tmp_path, monkeypatch):
     import encoding  # noqa: F401  (installed and patched by tools/setup_env.sh)
-    t = EncodingTeacher(model_name='DeepLab_ResNeSt50_ADE', pretrained=False,
-                        label_map=dict(type='SelectLabelMap', source_classes='ade20k',
-                                       preset='pggan_church'))
+    t = EncodingTeacher(
+        model_name='DeepLab_ResNeSt50_ADE',
+        pretrained=False,
+        label_map=dict(type='SelectLabelMap', source_classes='ade20k', preset='pggan_church'))
     labels = t(torch.rand(1, 3, 32, 32) * 2 - 1)
     assert labels.shape == (1, 32, 32) and int(labels.max()) < 7
     assert not any(p.requires_grad for p in t.parameters())

@@ -2,25 +2,25 @@
 import os
 
 import numpy as np
-import pytest
 import torch
-from conftest import ROOT
 from mmengine.config import Config
 
 from mmlinsem.datasets import render_toy_face
 from mmlinsem.registry import MODELS
+from conftest import ROOT
 
 
 def test_shipped_teacher_labels_toy_faces():
-    cfg = Config.fromfile(os.path.join(ROOT, 'configs/_base_/teachers/toyfaces_unet.py'))
+    cfg = Config.fromfile(os.path.join(ROOT, 'configs/_base_/teachers/unet_toyfaces64.py'))
     cwd = os.getcwd()
     os.chdir(ROOT)  # config paths are relative to the repository root
     try:
         teacher = MODELS.build(cfg.model.teacher)
     finally:
         os.chdir(cwd)
-    assert teacher.classes == ['background', 'skin', 'hair', 'eye', 'brow', 'mouth', 'nose',
-                               'cloth']
+    assert teacher.classes == [
+        'background', 'skin', 'hair', 'eye', 'brow', 'mouth', 'nose', 'cloth'
+    ]
     imgs, masks = zip(*[render_toy_face(123, i, 64) for i in range(8)])
     x = torch.from_numpy(np.stack(imgs)).permute(0, 3, 1, 2).float() / 127.5 - 1
     pred = teacher(x).numpy()
@@ -36,8 +36,13 @@ def test_toy_gan_check_tool_on_a_random_generator(tmp_path):
     gen_cfg = dict(cfg.model.generator.to_dict(), checkpoint=None)
     gen = MODELS.build(gen_cfg)
     ckpt = tmp_path / 'g.pth'
-    torch.save({'state_dict': {'generator_ema.module.' + k: v
-                               for k, v in gen.generator.state_dict().items()}}, ckpt)
+    torch.save(
+        {
+            'state_dict': {
+                'generator_ema.module.' + k: v
+                for k, v in gen.generator.state_dict().items()
+            }
+        }, ckpt)
     res = run_tool('tools/toy_gan_check.py', '--checkpoint', str(ckpt), '--num', '20',
                    '--batch-size', '10', '--out', str(tmp_path / 'out'))
     assert res.returncode == 0, res.stderr[-2000:]

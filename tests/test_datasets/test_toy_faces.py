@@ -8,13 +8,10 @@ import sys
 import numpy as np
 import pytest
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
-
-import mmlinsem  # noqa: E402,F401  (compat fixes + registries first)
-from mmlinsem.datasets.toy_faces import (TOY_FACE_CLASSES, TOY_FACE_PALETTE,  # noqa: E402
-                                         class_histogram, render_toy_face)
+import mmlinsem  # noqa: F401  (compat fixes + registries first)
+from mmlinsem.datasets.toy_faces import (TOY_FACE_CLASSES, TOY_FACE_PALETTE, class_histogram,
+                                         render_toy_face)
+from conftest import ROOT
 
 TOOL = osp.join(ROOT, 'tools', 'make_toy_dataset.py')
 NUM_CLASSES = len(TOY_FACE_CLASSES)
@@ -89,16 +86,19 @@ def test_class_histogram():
     np.testing.assert_allclose(hist[[0, 1, 7]], [2 / 7, 3 / 7, 2 / 7])
     # a list of masks gives the same result as the stacked array
     np.testing.assert_allclose(class_histogram(list(masks), NUM_CLASSES), hist)
-    np.testing.assert_array_equal(class_histogram(np.full((2, 2), 255, np.uint8), 8),
-                                  np.zeros(8))
+    np.testing.assert_array_equal(class_histogram(np.full((2, 2), 255, np.uint8), 8), np.zeros(8))
 
 
 def test_make_toy_dataset(tmp_path):
     import cv2
     out = str(tmp_path / 'toy')
-    proc = subprocess.run([sys.executable, TOOL, '--out', out, '--num-train', '8',
-                           '--num-val', '4', '--size', '32', '--seed', '5'],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([
+        sys.executable, TOOL, '--out', out, '--num-train', '8', '--num-val', '4', '--size', '32',
+        '--seed', '5'
+    ],
+                          capture_output=True,
+                          text=True,
+                          timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     for kind in ('img_dir', 'ann_dir'):
         for split, n in (('train', 8), ('val', 4)):
@@ -128,8 +128,10 @@ def test_make_toy_dataset(tmp_path):
     assert preview is not None and preview.shape[0] > 2 * 32
 
     from mmlinsem.datasets.toy_face_dataset import ToyFaceDataset
-    ds = ToyFaceDataset(data_root=out, pipeline=[],
-                        data_prefix=dict(img_path='img_dir/val', seg_map_path='ann_dir/val'))
+    ds = ToyFaceDataset(
+        data_root=out,
+        pipeline=[],
+        data_prefix=dict(img_path='img_dir/val', seg_map_path='ann_dir/val'))
     assert len(ds) == 4
     assert ds.metainfo['classes'] == TOY_FACE_CLASSES
     info = ds.get_data_info(0)
@@ -137,17 +139,22 @@ def test_make_toy_dataset(tmp_path):
     assert info['reduce_zero_label'] is False
 
     # An existing dataset is not silently mixed with a new one.
-    again = subprocess.run([sys.executable, TOOL, '--out', out, '--num-train', '2',
-                            '--num-val', '1', '--size', '32'],
-                           capture_output=True, text=True, timeout=60)
+    again = subprocess.run(
+        [sys.executable, TOOL, '--out', out, '--num-train', '2', '--num-val', '1', '--size', '32'],
+        capture_output=True,
+        text=True,
+        timeout=60)
     assert again.returncode == 2 and again.stderr.startswith('error:')
 
 
-@pytest.mark.parametrize('args', [['--size', '48'], ['--size', '16'], ['--num-train', '0'],
-                                  ['--bogus']])
+@pytest.mark.parametrize('args',
+                         [['--size', '48'], ['--size', '16'], ['--num-train', '0'], ['--bogus']])
 def test_make_toy_dataset_bad_args(tmp_path, args):
-    proc = subprocess.run([sys.executable, TOOL, '--out', str(tmp_path / 'x')] + args,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, TOOL, '--out', str(tmp_path / 'x')] + args,
+        capture_output=True,
+        text=True,
+        timeout=60)
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith('error:'), proc.stderr

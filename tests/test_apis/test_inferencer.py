@@ -3,10 +3,10 @@ import os
 
 import pytest
 import torch
-from conftest import ROOT
 
 from mmlinsem.apis import LinSemInferencer
 from mmlinsem.errors import MMLinsemError
+from conftest import ROOT
 
 CFG = os.path.join(ROOT, 'tests/configs/tiny_lse.py')
 

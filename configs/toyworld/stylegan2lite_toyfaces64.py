@@ -3,12 +3,12 @@
 # regularisation, generator EMA, MultiOptimWrapperConstructor), sized for a 2-core CPU.
 #
 # Train (background, ~2.3-2.7 h; OMP_NUM_THREADS=1, see the timing note below):
-#   OMP_NUM_THREADS=1 python tools/train.py configs/toyworld/stylegan2_lite_toyfaces.py \
-#       --work-dir work_dirs/stylegan2_lite_toyfaces
+#   OMP_NUM_THREADS=1 python tools/train.py configs/toyworld/stylegan2lite_toyfaces64.py \
+#       --work-dir work_dirs/stylegan2lite_toyfaces64
 # Continue an interrupted run (or a longer one: add --cfg-options train_cfg.max_iters=N)
 # from the latest checkpoint in the work dir:
-#   OMP_NUM_THREADS=1 python tools/train.py configs/toyworld/stylegan2_lite_toyfaces.py \
-#       --work-dir work_dirs/stylegan2_lite_toyfaces --resume
+#   OMP_NUM_THREADS=1 python tools/train.py configs/toyworld/stylegan2lite_toyfaces64.py \
+#       --work-dir work_dirs/stylegan2lite_toyfaces64 --resume
 # Other data: --cfg-options train_dataloader.dataset.data_root=DIR (images in DIR/img_dir/train;
 # overriding the `data_root` variable alone does not reach the dataloader).
 #
@@ -68,13 +68,25 @@ generator = dict(
     out_size=out_size,
     style_channels=style_channels,
     num_mlps=4,
-    channels={4: 128, 8: 128, 16: 64, 32: 32, 64: 16},
+    channels={
+        4: 128,
+        8: 128,
+        16: 64,
+        32: 32,
+        64: 16
+    },
     default_style_mode='mix',  # style mixing while training (eval: single)
 )
 discriminator = dict(
     type='StyleGAN2LiteDiscriminator',
     in_size=out_size,
-    channels={64: 16, 32: 32, 16: 64, 8: 128, 4: 128},
+    channels={
+        64: 16,
+        32: 32,
+        16: 64,
+        8: 128,
+        4: 128
+    },
 )
 
 # Lazy regularisation as in mmagic's stylegan2 configs: R1 every 16 D steps, path length
@@ -95,8 +107,12 @@ model = dict(
     discriminator=discriminator,
     # StyleGAN2-ADA EMA: half-life batch * 10 / 32 kimg, ramped up over the first steps
     # (plain ExponentialMovingAverage with a 10 kimg half-life lags far behind in a short run).
-    ema_config=dict(type='RampUpEMA', interval=1, ema_kimg=batch_size * 10 / 32,
-                    ema_rampup=0.05, batch_size=batch_size),
+    ema_config=dict(
+        type='RampUpEMA',
+        interval=1,
+        ema_kimg=batch_size * 10 / 32,
+        ema_rampup=0.05,
+        batch_size=batch_size),
     loss_config=dict(
         r1_loss_weight=r1_gamma / 2. * d_reg_interval,
         r1_interval=d_reg_interval,
@@ -107,10 +123,9 @@ model = dict(
 
 optim_wrapper = dict(
     constructor='MultiOptimWrapperConstructor',
-    generator=dict(optimizer=dict(type='Adam', lr=lr * g_reg_ratio,
-                                  betas=(0., 0.99**g_reg_ratio))),
-    discriminator=dict(optimizer=dict(type='Adam', lr=lr * d_reg_ratio,
-                                      betas=(0., 0.99**d_reg_ratio))))
+    generator=dict(optimizer=dict(type='Adam', lr=lr * g_reg_ratio, betas=(0., 0.99**g_reg_ratio))),
+    discriminator=dict(
+        optimizer=dict(type='Adam', lr=lr * d_reg_ratio, betas=(0., 0.99**d_reg_ratio))))
 
 # ------------------------------------------------------------------------- schedule
 max_iters = 7500
@@ -120,12 +135,21 @@ train_cfg = dict(by_epoch=False, max_iters=max_iters)
 # ---------------------------------------------------------------------------- hooks
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=ckpt_interval,
-                    max_keep_ckpts=3, save_optimizer=True, save_last=True))
+    checkpoint=dict(
+        type='CheckpointHook',
+        by_epoch=False,
+        interval=ckpt_interval,
+        max_keep_ckpts=3,
+        save_optimizer=True,
+        save_last=True))
 # Sample grid (64 samples, fixed z, EMA generator) every 750 iterations; offline-safe.
 custom_hooks = [
-    dict(type='VisualizationHook', interval=750, fixed_input=True, n_samples=64,
-         vis_kwargs_list=dict(type='GAN', name='fake_img')),
+    dict(
+        type='VisualizationHook',
+        interval=750,
+        fixed_input=True,
+        n_samples=64,
+        vis_kwargs_list=dict(type='GAN', name='fake_img')),
 ]
 
 randomness = dict(seed=2022, diff_rank_seed=True)
