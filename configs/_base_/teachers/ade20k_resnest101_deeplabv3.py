@@ -1,5 +1,5 @@
 # Scene teacher: mmseg DeepLabV3 ResNeSt-101 on ADE20K (mIoU 45.71), the mmseg stand-in for
-# the paper's pytorch-encoding DeepLab-ResNeSt200 (see README: torch-encoding). The job
+# the paper's pytorch-encoding DeepLab-ResNeSt200 (docs/en/get_started.md). The job
 # config picks the paper's class list per GAN with `model.teacher.label_map.preset`.
 model = dict(
     teacher=dict(
