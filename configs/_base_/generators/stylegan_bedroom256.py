@@ -1,8 +1,12 @@
-# StyleGAN (v1) LSUN bedroom 256. NO public mmagic checkpoint: convert the official
-# pickle yourself and set `checkpoint`. 7 layers (2496 channels). psi=0.7, first 8 layers.
+# StyleGAN (v1) LSUN bedroom 256, the official weights in genforce's layout (no mmagic zoo
+# checkpoint exists), on the faithful GenforceStyleGANGenerator. Get the original's
+# models/pretrain/pytorch/stylegan_bedroom_generator.pth (LinearGAN README, Google Drive) and run
+#   python tools/model_converters/stylegan1_genforce_to_mmlinsem.py stylegan_bedroom_generator.pth checkpoints/stylegan_lsun-bedroom-256_converted.pth
+# 7 layers (2496 channels); psi=0.7 on the first 8 w+ layers around the official w_avg.
 generator = dict(
     type='FeatureGenerator',
-    generator=dict(_scope_='mmagic', type='StyleGANv1Generator', out_size=256, style_channels=512),
+    generator=dict(
+        _scope_='mmlinsem', type='GenforceStyleGANGenerator', out_size=256, style_channels=512),
     checkpoint='checkpoints/stylegan_lsun-bedroom-256_converted.pth',
     output_order='rgb',
     truncation=0.7,

@@ -15,11 +15,15 @@ LATENT_SPACES = ('z', 'w', 'w+')
 
 
 def _build_mmagic(cfg: dict) -> nn.Module:
+    """Build the generator in its scope: mmagic's (default) or ``_scope_='mmlinsem'``."""
     cfg = dict(cfg)
     scope = cfg.pop('_scope_', 'mmagic')
-    from mmagic.registry import MODELS as MMAGIC_MODELS
+    if scope == 'mmlinsem':
+        registry = MODELS
+    else:
+        from mmagic.registry import MODELS as registry
     with DefaultScope.overwrite_default_scope(scope):
-        return MMAGIC_MODELS.build(cfg)
+        return registry.build(cfg)
 
 
 @MODELS.register_module()
@@ -27,8 +31,8 @@ class FeatureGenerator(nn.Module):
     """Wrap an mmagic generator: latents in, ``(image, [features])`` out.
 
     Args:
-        generator (dict): mmagic generator config (built in the ``mmagic`` scope unless
-            ``_scope_`` says otherwise).
+        generator (dict): generator config, built in the ``mmagic`` scope unless ``_scope_``
+            says otherwise (``_scope_='mmlinsem'`` for ``GenforceStyleGANGenerator``).
         checkpoint (str, optional): path or URL of an mmagic/mmgen checkpoint (full GAN
             or generator-only). EMA weights are preferred.
         layers (str | list[str]): ``'default'`` (per generator family) or module names.
@@ -37,7 +41,9 @@ class FeatureGenerator(nn.Module):
         truncation (float): psi applied to w+ (1 = off).
         truncation_layers (int, optional): apply psi to the first k layers (None = all).
         mean_latent_seed / mean_latent_samples: the truncation centre is the mean of
-            ``mapping(z)`` over that many z drawn from that seed (same on every rank).
+            ``mapping(z)`` over that many z drawn from that seed (same on every rank), unless
+            the generator carries the official average (``w_avg`` of converted genforce
+            StyleGAN weights), which is then used as the original does.
         noise (str): ``'fixed'`` (the generator's noise buffers) or ``'random'``.
     """
 
@@ -151,7 +157,11 @@ class FeatureGenerator(nn.Module):
 
     @torch.no_grad()
     def get_mean_latent(self) -> torch.Tensor:
-        """Truncation centre: mean w over a fixed-seed batch of z (computed once)."""
+        """Truncation centre: the generator's official ``w_avg`` when it has one, else the
+        mean w over a fixed-seed batch of z (computed once)."""
+        has_avg = getattr(self.generator, 'has_w_avg', None)
+        if callable(has_avg) and has_avg():  # follows the loaded weights, not cached
+            return self.generator.w_avg.reshape(1, -1)
         if self.mean_latent is None:
             self._require_style('truncation')
             device = next(self.generator.parameters()).device

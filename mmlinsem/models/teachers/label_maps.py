@@ -10,11 +10,18 @@ from mmlinsem.registry import TASK_UTILS, build_in_scope
 
 
 def _indices_of(names: Sequence[str], source: Sequence[str], what: str) -> List[int]:
-    missing = [n for n in names if n not in source]
+    """Index of each name among the teacher classes, compared after stripping whitespace.
+
+    Teachers' own class lists are not always clean: mmseg's ADE20K name at index 7 is
+    ``'bed '`` (trailing space), so a checkpoint's ``dataset_meta`` would not match the
+    presets' ``'bed'`` otherwise.
+    """
+    stripped = [str(s).strip() for s in source]
+    missing = [n for n in names if str(n).strip() not in stripped]
     if missing:
         raise MMLinsemError(f'{what}: classes {missing} are not among the teacher classes '
                             f'({len(source)} classes, e.g. {list(source[:5])})')
-    return [list(source).index(n) for n in names]
+    return [stripped.index(str(n).strip()) for n in names]
 
 
 @TASK_UTILS.register_module()

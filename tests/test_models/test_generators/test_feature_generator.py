@@ -45,12 +45,49 @@ def test_styleganv1_and_pggan_per_block_layers():
             out_scale=32,
             base_channels=256,
             max_channels=32))
-    assert g2.layer_names == ['conv_blocks.0', 'conv_blocks.2', 'conv_blocks.4', 'conv_blocks.6']
+    assert g2.layer_names == [f'conv_blocks.{i}.activate' for i in (0, 2, 4, 6)]
     assert [r[0] for r in g2.resolutions] == [4, 8, 16, 32]
     img, feats = g2(torch.randn(2, 16))
     assert img.shape == (2, 3, 32, 32) and len(feats) == 4
     with pytest.raises(MMLinsemError, match='takes z only'):
         g2(torch.randn(2, 16), space='w')
+
+
+def test_pggan_features_are_taken_before_pixelnorm():
+    """Issue 11.1: the original takes each PGGAN block's feature before PixelNorm (genforce
+    pixel-normalises at the input of the next conv). The captured maps are not unit-RMS per
+    pixel, and pixel-normalising them gives exactly what the next block (or the final ToRGB)
+    receives."""
+    from mmagic.models.editors.pggan.pggan_modules import pixel_norm
+    g = FeatureGenerator(
+        dict(
+            _scope_='mmagic',
+            type='PGGANGenerator',
+            noise_size=16,
+            out_scale=32,
+            base_channels=256,
+            max_channels=32))
+    gen = g.generator
+    consumers = [gen.conv_blocks[i + 1] for i in (0, 2, 4)] + [gen.torgb_layers[-1]]
+    inputs, old_outputs = [], []
+    handles = [m.register_forward_pre_hook(lambda m, a: inputs.append(a[0])) for m in consumers]
+    handles += [
+        gen.conv_blocks[i].register_forward_hook(lambda m, a, out: old_outputs.append(out))
+        for i in (0, 2, 4, 6)
+    ]
+    try:
+        _, feats = g(torch.randn(3, 16))
+    finally:
+        for h in handles:
+            h.remove()
+    assert len(feats) == len(inputs) == len(old_outputs) == 4
+    eps = gen.conv_blocks[0].norm.eps  # mmcv's build_norm_layer sets 1e-5
+    for feat, nxt, old in zip(feats, inputs, old_outputs):
+        rms = feat.pow(2).mean(1).sqrt()
+        assert (rms - 1).abs().max() > 0.1  # not pixel-normalised
+        assert torch.allclose(pixel_norm(feat, eps), nxt, atol=1e-6)
+        assert torch.allclose(old.pow(2).mean(1).sqrt(), torch.ones_like(rms), atol=1e-3)
+    assert g.channels == [32, 32, 32, 16]
 
 
 def test_custom_layers_and_unknown_layer_message():

@@ -108,3 +108,27 @@ def test_encoding_teacher_runs_after_patch_and_fails_offline_in_one_line(tmp_pat
         EncodingTeacher(model_name='DeepLab_ResNeSt50_ADE', root=str(tmp_path))
     assert 'could not get the pretrained weights' in str(err.value)
     assert '\n' not in str(err.value)
+
+
+@pytest.mark.parametrize('preset', ['stylegan_bedroom', 'pggan_bedroom', 'stylegan2_bedroom'])
+def test_select_matches_mmseg_ade20k_names_with_stray_whitespace(preset):
+    """Issue 11.5: mmseg's own ADE20K list (what a checkpoint's dataset_meta carries) has
+    'bed ' with a trailing space at index 7; names match after stripping whitespace."""
+    from mmseg.datasets import ADE20KDataset
+
+    from mmlinsem.models.teachers.label_maps import build_label_map
+    mmseg_names = list(ADE20KDataset.METAINFO['classes'])
+    assert mmseg_names[7] == 'bed '  # the premise: mmseg's name is not clean
+    ref = SelectLabelMap(ade20k_classes(), preset=preset)
+    assert 'bed' in ref.classes
+    lm = SelectLabelMap(mmseg_names, preset=preset)
+    assert lm.index.tolist() == ref.index.tolist() and lm.classes == ref.classes
+    assert 7 in lm.index.tolist()  # 'bed' selected (ADE index 8 in the csv)
+    # the config route: source classes taken from the teacher (checkpoint dataset_meta)
+    built = build_label_map(dict(type='SelectLabelMap', preset=preset), mmseg_names)
+    assert built.index.tolist() == ref.index.tolist()
+    # whitespace on the requested side too; unknown names still fail in one line
+    assert SelectLabelMap(mmseg_names, classes=[' bed', 'wall ']).index.tolist() == [7, 0]
+    with pytest.raises(MMLinsemError, match='not among the teacher classes') as err:
+        SelectLabelMap(mmseg_names, classes=['bed', 'sofa bed'])
+    assert '\n' not in str(err.value)
