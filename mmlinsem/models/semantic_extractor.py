@@ -11,14 +11,11 @@ from torch import nn
 from mmlinsem.datasets.latent_seed_dataset import sample_seed
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.registry import MODELS, build_in_scope
+from mmlinsem.utils.misc import unwrap_model
+from mmlinsem.visualization import img_to_uint8
 from . import arch_state
-from .heads.multi_layer_head import upsample
 
 FROZEN = ('generator.', 'teacher.')
-
-
-def _unwrap(module):
-    return module.module if is_model_wrapper(module) else module
 
 
 @MODELS.register_module()
@@ -42,10 +39,18 @@ class SemanticExtractor(BaseModel):
         micro_batch (int): chunk size for generator+teacher+head (0 = whole batch).
         keep_images (bool): keep generated images in predictions (for pictures).
         loss_pixels (int): train on that many random pixels per image instead of all of
-            them (0): the head reads its logits there from native resolution
-            (``forward_points``), so no full-size logit map is built -- an unbiased
+            them (0): the head reads its logits there from native resolution (its
+            ``points`` argument), so no full-size logit map is built -- an unbiased
             estimate of the full loss whose cost does not grow with the image size.
             Pixels are a function of (sample seed, iteration).
+        classes (list[str], optional): class names; default: the teacher's, else
+            ``class0``, ``class1``, ...
+        data_preprocessor (dict, optional): mmengine data preprocessor config.
+        init_cfg (dict, optional): mmengine initialisation config.
+
+    The head builds its logits at the label size (the teacher's output or the given
+    masks) at train / test time, and at the image size when there are no labels
+    (``mode='tensor'``, :meth:`predict` without a teacher).
     """
 
     def __init__(self,
@@ -81,7 +86,7 @@ class SemanticExtractor(BaseModel):
     @property
     def head_module(self) -> nn.Module:
         """The head itself, unwrapped from DDP when the runner wrapped it."""
-        return _unwrap(self.head)
+        return unwrap_model(self.head)
 
     def _head_cfg(self, head: dict) -> dict:
         cfg = dict(head)
@@ -161,16 +166,15 @@ class SemanticExtractor(BaseModel):
                                     'masks; add a teacher or use AnnotatedLatentDataset')
             labels = teacher_labels
         head = self.head_module
-        aux = head.aux_loss_weight > 0
+        size, points = tuple(labels.shape[-2:]), None
         if self.loss_pixels > 0:
-            rows, cols = self._loss_points(labels, seeds)
-            out = self.head(feats, return_layers=aux, points=(rows, cols, tuple(labels.shape[-2:])))
+            points = self._loss_points(labels, seeds)
             labels = labels[torch.arange(len(labels), device=labels.device)[:, None],
-                            rows.to(labels.device),
-                            cols.to(labels.device)]
-        else:
-            out = self.head(feats, return_layers=aux)
-        seg_logits, layers = out if aux else (out, None)
+                            points[0].to(labels.device), points[1].to(labels.device)]
+        # the module call (DDP's forward) for the logits; the per-layer logits of the
+        # same parameters join the same backward, so DDP reduces their sum once
+        seg_logits = self.head(feats, size=size, points=points)
+        layers = head.layer_logits(feats, size, points) if head.aux_loss_weight > 0 else None
         return head.loss_by_labels(seg_logits, labels.to(seg_logits.device), layers)
 
     def _loss_points(self, labels, seeds):
@@ -223,13 +227,14 @@ class SemanticExtractor(BaseModel):
         if mode == 'predict':
             return self.predict(z, labels, meta)
         if mode == 'tensor':
-            _, feats, _ = self.generate(z, meta.get('sample_seed'), space)
-            return self.head(feats)
+            img, feats, _ = self.generate(z, meta.get('sample_seed'), space)
+            return self.head(feats, size=img.shape[-2:])
         raise MMLinsemError(f"mode must be 'loss', 'predict' or 'tensor', got {mode!r}")
 
     @torch.no_grad()
     def predict_logits(self, feats: List[torch.Tensor], size) -> torch.Tensor:
-        return upsample(self.head(feats), size)
+        """The head's (N, K, H, W) logits, built at ``size`` (no grad)."""
+        return self.head(feats, size=size)
 
     @torch.no_grad()
     def predict(self, z, labels=None, meta=None) -> List[SegDataSample]:
@@ -250,12 +255,6 @@ class SemanticExtractor(BaseModel):
                 ds.set_field(img_to_uint8(img[i]).cpu(), 'gen_img', field_type='data')
             samples.append(ds)
         return samples
-
-
-def img_to_uint8(img: torch.Tensor) -> torch.Tensor:
-    """(3, H, W) RGB in [-1, 1] -> (H, W, 3) uint8 on the CPU (for pictures)."""
-    img = ((img.detach().float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
-    return img.permute(1, 2, 0).cpu()
 
 
 def _item(values, i):

@@ -123,3 +123,23 @@ def test_sampled_pixel_loss_estimates_the_full_loss():
     assert float(got['loss_ce']) == float(again['loss_ce'])
     log, _ = _step(sampled, data)  # and it trains
     assert np.isfinite(log['loss'])
+
+
+def test_logits_are_built_at_the_label_size():
+    """Issue 11 item 3: the head makes its logits at the label size (here 8 px labels on
+    16 px images), the image size without labels; per-layer logits come along for aux."""
+    m = build(head=dict(type='LSEHead', aux_loss_weight=0.1))
+    shapes = []
+    m.head.register_forward_hook(lambda mod, args, out: shapes.append(tuple(out.shape)))
+    z = torch.randn(2, 16)
+    labels = torch.randint(0, 4, (2, 8, 8))
+    losses = m.forward(z, mode='loss', gt_label=labels)
+    assert shapes == [(2, 4, 8, 8)]
+    assert {f'loss_layer{i}' for i in range(len(m.generator.channels))} <= set(losses)
+    pred = m.predict(z, labels)
+    assert shapes[-1] == (2, 4, 8, 8) and pred[0].pred_sem_seg.data.shape == (1, 8, 8)
+    assert m.forward(z, mode='tensor').shape == (2, 4, 16, 16)  # no labels: image size
+    sampled = build(head=dict(type='LSEHead', aux_loss_weight=0.1), loss_pixels=64)
+    sampled.head.register_forward_hook(lambda mod, args, out: shapes.append(tuple(out.shape)))
+    losses = sampled.forward(z, mode='loss', gt_label=labels)
+    assert shapes[-1] == (2, 4, 64) and 'loss_layer0' in losses

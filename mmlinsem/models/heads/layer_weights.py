@@ -7,9 +7,14 @@ from mmlinsem.errors import MMLinsemError
 
 
 class LayerWeights(nn.Module):
-    """``w = softplus(p) / sum(softplus(p))`` with ``p`` initialised to ones.
+    """Layer weights ``w = softplus(p) / sum(softplus(p))``, ``p`` initialised to ones.
 
-    ``mode='none'`` gives a plain sum (all weights 1, no parameter).
+    Calling the module returns the (num_layers,) weights.
+
+    Args:
+        num_layers (int): number of layers to weight.
+        mode (str): ``'softplus'`` (a learnable ``layer_weight`` parameter) or ``'none'``
+            (a plain sum: all weights 1, no parameter).
     """
 
     def __init__(self, num_layers: int, mode: str = 'softplus'):

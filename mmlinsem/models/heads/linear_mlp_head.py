@@ -6,7 +6,8 @@ import torch
 from torch import nn
 
 from mmlinsem.registry import MODELS
-from .multi_layer_head import MultiLayerHead, largest_size, upsample
+from ..utils import upsample
+from .multi_layer_head import MultiLayerHead
 
 
 @MODELS.register_module()
@@ -45,8 +46,8 @@ class LinearMLPHead(MultiLayerHead):
         layers.append(nn.Conv2d(hidden[-1], self.num_classes, 1))
         self.mlp = nn.Sequential(*layers)
 
-    def first_layer(self, xs) -> torch.Tensor:
-        size = largest_size(xs)
+    def first_layer(self, xs, size) -> torch.Tensor:
+        """The first linear map of the concatenated features, at ``size``."""
         groups = OrderedDict()
         for proj, x in zip(self.projections, xs):
             key = tuple(x.shape[-2:])
@@ -58,8 +59,5 @@ class LinearMLPHead(MultiLayerHead):
             out = up if out is None else out + up
         return out + self.bias.view(1, -1, 1, 1)
 
-    def forward_full(self, inputs, return_layers: bool = False):
-        xs = self._transform_inputs(inputs)
-        self._check_inputs(xs)
-        out = self.mlp(self.first_layer(xs))
-        return (out, None) if return_layers else out
+    def _logits(self, xs, size):
+        return self.mlp(self.first_layer(xs, size))

@@ -11,10 +11,22 @@ class LSEHead(PerLayerHead):
     """Linear Semantic Extractor.
 
     One ``Conv2d(C_i, num_classes, 1, bias=False)`` per layer applied at native
-    resolution, bilinear upsampling (``align_corners=True``) and a softplus-weighted sum
-    (``layer_weighting='none'``: plain sum). ``aux_loss_weight=0.1`` adds the per-layer
-    losses used to study layer-wise semantics.
+    resolution, bilinear upsampling (``align_corners=True``) to the output size and a
+    softplus-weighted sum (``layer_weighting='none'``: plain sum). A layer larger than the
+    output is resized first and then classified: the same result (the conv commutes with
+    the resize) without a logit map beyond the output size. ``aux_loss_weight=0.1`` adds
+    the per-layer losses used to study layer-wise semantics.
+
+    Args:
+        in_channels (list[int]): channels of each generator layer.
+        num_classes (int): number of classes (background included).
+        layer_weighting (str): ``'softplus'`` (learnable, normalised) or ``'none'``.
+        aux_loss_weight (float): weight of each layer's own cross-entropy (0 = off).
+        **kwargs: further :class:`MultiLayerHead` / ``BaseDecodeHead`` arguments
+            (``loss_decode``, ``ignore_index``, ...).
     """
+
+    resize_features = True  # a bias-free 1x1 conv commutes with bilinear resizing
 
     def build_layer(self, in_channels, num_classes):
         return nn.Conv2d(in_channels, num_classes, 1, bias=False)

@@ -1,5 +1,5 @@
 """Base class of the semantic extractor heads: an mmseg decode head over many layers."""
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -8,45 +8,45 @@ from mmseg.models.losses import accuracy
 
 from mmlinsem.errors import MMLinsemError
 from .. import arch_state
-
-
-def upsample(x: torch.Tensor, size) -> torch.Tensor:
-    """Bilinear resize with ``align_corners=True`` (the original's ``bu``)."""
-    if tuple(x.shape[-2:]) == tuple(size):
-        return x
-    return F.interpolate(x, size=tuple(size), mode='bilinear', align_corners=True)
-
-
-def sample_points(x: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor, size) -> torch.Tensor:
-    """Values of ``upsample(x, size)`` at pixels (rows, cols) (N, P), without upsampling:
-    bilinear ``align_corners=True`` reads of the native map. Returns (N, C, P)."""
-    h, w = size
-    gy = rows.to(x.device).float() * (2.0 / max(h - 1, 1)) - 1
-    gx = cols.to(x.device).float() * (2.0 / max(w - 1, 1)) - 1
-    grid = torch.stack([gx, gy], -1).unsqueeze(1).to(x.dtype)  # (N, 1, P, 2)
-    return F.grid_sample(x, grid, mode='bilinear', align_corners=True)[:, :, 0]
-
-
-def largest_size(xs: Sequence[torch.Tensor]):
-    return max((tuple(x.shape[-2:]) for x in xs), key=lambda s: s[0] * s[1])
+from ..utils import largest_size, sample_points, upsample
 
 
 class MultiLayerHead(BaseDecodeHead):
     """``BaseDecodeHead`` taking one feature map per layer (``multiple_select``).
 
-    Subclasses implement ``forward_full(inputs, return_layers=False)`` returning logits at
-    the largest input resolution (and, with ``return_layers``, the per-layer logits at
-    native resolution, or None); ``forward(inputs, points=(rows, cols, size))`` gives the
-    logits at those pixels only (``forward_points``), through the module call so DDP
-    wrapping still works. ``conv_seg``/dropout of the base class are removed so every
-    parameter is used (DDP without ``find_unused_parameters``).
+    The interface every head shares:
+
+    * ``forward(inputs, size=None, points=None)`` returns the class logits, a tensor:
+      (N, K, H, W) at ``size`` (default: the largest input's size), or, with
+      ``points=(rows, cols)`` ((N, P) pixel indices of a ``size`` map), the (N, K, P)
+      logits at those pixels only.
+    * ``layer_logits(inputs, size=None, points=None)`` returns the per-layer logits, a list
+      of tensors (native resolution when ``size`` is None), for the auxiliary losses and
+      the layer-wise analysis; heads without per-layer outputs (``has_layer_logits =
+      False``) raise :class:`MMLinsemError`.
+
+    Logits are built at the output size directly (each resolution group upsampled straight
+    to it, as the original LinearGAN does), never at the largest feature size first and
+    then resized. Subclasses implement ``_logits(xs, size)`` and may override
+    ``_point_logits`` / ``_layer_maps``; ``xs`` are the selected, checked inputs.
+    Training goes through the module call (``forward``), so DDP wrapping works.
+    ``conv_seg``/dropout of the base class are removed so every parameter is used (DDP
+    without ``find_unused_parameters``).
 
     Args:
-        in_channels (list[int]): channels of each selected input.
+        in_channels (list[int]): channels of each selected input, one entry per layer.
         num_classes (int): number of classes (background included).
         in_index (list[int], optional): which inputs to use (default: all, in order).
-        aux_loss_weight (float): weight of the per-layer auxiliary CE (0 = off).
+        aux_loss_weight (float): weight of the per-layer auxiliary cross-entropy (0 = off).
+        align_corners (bool): corner alignment of the final resize in
+            :meth:`loss_by_labels` when it is given logits that are not at the label size
+            (the heads themselves always resample with ``align_corners=True``).
+        **kwargs: further :class:`BaseDecodeHead` arguments (``loss_decode``,
+            ``ignore_index``, ...); ``channels``, ``input_transform``, ``dropout_ratio``
+            and ``init_cfg`` are fixed here and ignored.
     """
+
+    has_layer_logits = False
 
     def __init__(self,
                  in_channels: Sequence[int],
@@ -117,30 +117,91 @@ class MultiLayerHead(BaseDecodeHead):
                 raise MMLinsemError(f'{type(self).__name__}: input {i} has {x.shape[1]} '
                                     f'channels, expected {c}')
 
-    def forward(self, inputs, return_layers: bool = False, points=None):
-        if points is not None:
-            return self.forward_points(inputs, *points, return_layers=return_layers)
-        return self.forward_full(inputs, return_layers=return_layers)
+    def _inputs(self, inputs) -> List[torch.Tensor]:
+        xs = self._transform_inputs(inputs)
+        self._check_inputs(xs)
+        return xs
 
-    def forward_full(self, inputs, return_layers: bool = False):
+    # ---------------------------------------------------------------- logits
+    def forward(self,
+                inputs: Sequence[torch.Tensor],
+                size: Optional[Sequence[int]] = None,
+                points: Optional[Tuple[torch.Tensor, torch.Tensor]] = None) -> torch.Tensor:
+        """Class logits.
+
+        Args:
+            inputs (list[Tensor]): the generator's feature maps (N, C_l, h_l, w_l).
+            size (tuple[int], optional): output (H, W): the label size at train/test, the
+                image size without labels. Default: the largest input's size.
+            points (tuple[Tensor, Tensor], optional): (rows, cols), each (N, P), pixels of
+                the ``size`` output to compute instead of the whole map.
+
+        Returns:
+            Tensor: (N, K, H, W) logits, or (N, K, P) with ``points``.
+        """
+        xs = self._inputs(inputs)
+        size = self._output_size(xs, size, points)
+        if points is None:
+            return self._logits(xs, size)
+        return self._point_logits(xs, points[0], points[1], size)
+
+    def layer_logits(
+            self,
+            inputs: Sequence[torch.Tensor],
+            size: Optional[Sequence[int]] = None,
+            points: Optional[Tuple[torch.Tensor, torch.Tensor]] = None) -> List[torch.Tensor]:
+        """Each layer's own logits (before layer weighting).
+
+        Args:
+            inputs (list[Tensor]): the generator's feature maps.
+            size (tuple[int], optional): resize every layer's logits to this (H, W);
+                default: each at its layer's native resolution.
+            points (tuple[Tensor, Tensor], optional): (rows, cols), each (N, P): read
+                every layer's logits at these pixels of a ``size`` map (``size`` needed).
+
+        Returns:
+            list[Tensor]: per layer (N, K, h, w), or (N, K, P) with ``points``.
+        """
+        if not self.has_layer_logits:
+            raise MMLinsemError(f'{type(self).__name__} has no per-layer outputs; use an LSE '
+                                'or NSE-1 head (trained with aux_loss_weight=0.1 for '
+                                'layer-wise semantics)')
+        if points is not None and size is None:
+            raise MMLinsemError('layer_logits: points need the size of the map they index')
+        xs = self._inputs(inputs)
+        if points is not None:
+            return [sample_points(x, points[0], points[1], size) for x in self._layer_maps(xs)]
+        layers = self._layer_maps(xs, size)
+        return layers if size is None else [upsample(x, size) for x in layers]
+
+    @staticmethod
+    def _output_size(xs, size, points) -> Tuple[int, int]:
+        if size is None:
+            if points is not None:
+                raise MMLinsemError('forward: points need the size of the map they index')
+            return largest_size(xs)
+        return tuple(int(s) for s in size)
+
+    def _logits(self, xs: List[torch.Tensor], size: Tuple[int, int]) -> torch.Tensor:
+        """(N, K, H, W) logits at ``size`` from the checked inputs."""
         raise NotImplementedError
 
-    def forward_points(self,
-                       inputs,
-                       rows: torch.Tensor,
-                       cols: torch.Tensor,
-                       size,
-                       return_layers: bool = False):
-        """Logits (N, K, P) at pixels (rows, cols) (N, P) of a ``size`` output: the full
-        logits upsampled to ``size`` and read there. This default computes the full map;
-        heads that can read their native-resolution logits do it without."""
-        out = self.forward_full(inputs, return_layers=return_layers)
-        out, layers = out if return_layers else (out, None)
-        points = sample_points(out, rows, cols, size)
-        if not return_layers:
-            return points
-        return points, None if layers is None else \
-            [sample_points(x, rows, cols, size) for x in layers]
+    def _point_logits(self, xs: List[torch.Tensor], rows: torch.Tensor, cols: torch.Tensor,
+                      size: Tuple[int, int]) -> torch.Tensor:
+        """(N, K, P) logits at pixels (rows, cols) of the ``size`` output. This default
+        builds the whole map and reads it; heads that can read their native-resolution
+        logits override it."""
+        out = self._logits(xs, size)
+        batch = torch.arange(out.shape[0], device=out.device)[:, None]
+        return out[batch, :, rows.to(out.device), cols.to(out.device)].transpose(1, 2)
+
+    def _layer_maps(self,
+                    xs: List[torch.Tensor],
+                    size: Optional[Tuple[int, int]] = None) -> List[torch.Tensor]:
+        """Per-layer logits (heads with ``has_layer_logits``), each at its layer's native
+        resolution or, for a layer larger than ``size`` where the head can do so exactly,
+        built at ``size`` directly."""
+        raise NotImplementedError
 
     def loss_by_labels(self,
                        seg_logits: torch.Tensor,
@@ -167,10 +228,19 @@ class MultiLayerHead(BaseDecodeHead):
         return losses
 
     def loss(self, inputs, batch_data_samples, train_cfg=None) -> dict:
+        """mmseg's decode-head API: losses against the samples' ``gt_sem_seg``, the
+        logits (and per-layer logits) built at the label size."""
         labels = torch.stack([ds.gt_sem_seg.data for ds in batch_data_samples])
         labels = labels.squeeze(1).long()
-        if self.aux_loss_weight > 0:
-            seg_logits, layers = self.forward(inputs, return_layers=True)
+        size = tuple(labels.shape[-2:])
+        layers = self.layer_logits(inputs, size) if self.aux_loss_weight > 0 else None
+        return self.loss_by_labels(self.forward(inputs, size), labels, layers)
+
+    def predict(self, inputs, batch_img_metas: List[dict], test_cfg=None) -> torch.Tensor:
+        """mmseg's decode-head API: logits at the image size of ``batch_img_metas``."""
+        meta = batch_img_metas[0]  # the size rule of mmseg's predict_by_feat
+        if isinstance(meta['img_shape'], torch.Size) or 'pad_shape' not in meta:
+            size = meta['img_shape'][:2]
         else:
-            seg_logits, layers = self.forward(inputs), None
-        return self.loss_by_labels(seg_logits, labels, layers)
+            size = meta['pad_shape'][:2]
+        return self.forward(inputs, size)

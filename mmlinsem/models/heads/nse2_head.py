@@ -4,7 +4,8 @@ from torch import nn
 
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.registry import MODELS
-from .multi_layer_head import MultiLayerHead, largest_size, upsample
+from ..utils import sample_points, upsample
+from .multi_layer_head import MultiLayerHead
 
 
 def _conv_relu(cin, cout):
@@ -17,8 +18,16 @@ class NSE2Head(MultiLayerHead):
 
     ``h_0 = E_0(x_0)``; ``h_i = R_i(up(h_{i-1})) + E_i(x_i)`` with ``E_i`` a 3x3 conv +
     ReLU on layer i, ``R_i`` a 3x3 conv + ReLU from the previous width, ``up`` a nearest
-    resize to the layer's resolution; then a 3x3 conv to the classes and a bilinear
-    resize to the largest input. Layers must come in non-decreasing resolution.
+    resize to the layer's resolution; then a 3x3 conv to the classes at the last layer's
+    resolution and one bilinear resize to the output size. Layers must come in
+    non-decreasing resolution. There are no per-layer logits (``layer_logits`` raises).
+
+    Args:
+        in_channels (list[int]): channels of each generator layer (also the width of the
+            chain at that layer).
+        num_classes (int): number of classes (background included).
+        **kwargs: further :class:`MultiLayerHead` / ``BaseDecodeHead`` arguments;
+            ``aux_loss_weight`` must be 0.
     """
 
     def __init__(self, in_channels, num_classes, **kwargs):
@@ -30,9 +39,8 @@ class NSE2Head(MultiLayerHead):
         self.reviser = nn.ModuleList([_conv_relu(a, b) for a, b in zip(chs[:-1], chs[1:])])
         self.visualizer = nn.Conv2d(chs[-1], self.num_classes, 3, padding=1)
 
-    def forward_full(self, inputs, return_layers: bool = False):
-        xs = self._transform_inputs(inputs)
-        self._check_inputs(xs)
+    def _native_logits(self, xs):
+        """Logits at the last layer's resolution."""
         hidden = self.extractor[0](xs[0])
         for i in range(1, len(xs)):
             size = xs[i].shape[-2:]
@@ -43,5 +51,10 @@ class NSE2Head(MultiLayerHead):
             if hidden.shape[-2:] != size:
                 hidden = F.interpolate(hidden, size=size, mode='nearest')
             hidden = self.reviser[i - 1](hidden) + self.extractor[i](xs[i])
-        out = upsample(self.visualizer(hidden), largest_size(xs))
-        return (out, None) if return_layers else out
+        return self.visualizer(hidden)
+
+    def _logits(self, xs, size):
+        return upsample(self._native_logits(xs), size)
+
+    def _point_logits(self, xs, rows, cols, size):
+        return sample_points(self._native_logits(xs), rows, cols, size)

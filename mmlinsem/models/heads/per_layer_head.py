@@ -3,17 +3,32 @@ from collections import OrderedDict
 
 from torch import nn
 
+from ..utils import sample_points, upsample
 from .layer_weights import LayerWeights
-from .multi_layer_head import MultiLayerHead, largest_size, sample_points, upsample
+from .multi_layer_head import MultiLayerHead
 
 
 class PerLayerHead(MultiLayerHead):
-    """Per-layer classifier at native resolution, then weighted, upsampled sum.
+    """Per-layer classifier at native resolution, then a weighted sum at the output size.
 
-    Bilinear upsampling is linear, so the logits of layers that share a resolution are
-    summed *before* one upsampling: the same result, one full-size tensor per resolution
-    instead of one per layer.
+    Bilinear upsampling is linear, so the weighted logits of layers that share a resolution
+    are summed *before* one resize: the same result, one output-size tensor per resolution
+    instead of one per layer. Each resolution group is resized straight to the output size
+    (no map at the largest feature size when the output is smaller). Heads whose per-layer
+    map is a 1x1 linear map (``resize_features = True``: LSE) resize the *features* of
+    layers larger than the output before it -- exact, as the two commute -- so no logit
+    map beyond the output size is made at all, at a fraction of the conv's cost.
+
+    Args:
+        in_channels (list[int]): channels of each layer.
+        num_classes (int): number of classes (background included).
+        layer_weighting (str): ``'softplus'`` (learnable normalised layer weights, see
+            :class:`LayerWeights`) or ``'none'`` (plain sum).
+        **kwargs: :class:`MultiLayerHead` arguments (``aux_loss_weight``, ...).
     """
+
+    has_layer_logits = True
+    resize_features = False
 
     def __init__(self, in_channels, num_classes, layer_weighting: str = 'softplus', **kwargs):
         super().__init__(in_channels, num_classes, **kwargs)
@@ -22,30 +37,31 @@ class PerLayerHead(MultiLayerHead):
             [self.build_layer(c, self.num_classes) for c in self.in_channels])
 
     def build_layer(self, in_channels: int, num_classes: int) -> nn.Module:
+        """The per-layer classifier: (N, in_channels, h, w) -> (N, num_classes, h, w)."""
         raise NotImplementedError
 
-    def _grouped_logits(self, inputs):
-        """Per-layer logits at native resolution and their weighted sums per resolution."""
-        xs = self._transform_inputs(inputs)
-        self._check_inputs(xs)
+    def _layer_maps(self, xs, size=None):
+        out = []
+        for layer, x in zip(self.extractor, xs):
+            if size is not None and self.resize_features and \
+                    x.shape[-2] * x.shape[-1] > size[0] * size[1]:
+                x = upsample(x, size)
+            out.append(layer(x))
+        return out
+
+    def _groups(self, xs, size=None):
+        """Weighted sums of the per-layer logits, one per resolution (see ``_layer_maps``)."""
         weights = self.layer_weights().to(xs[0])
-        logits = [layer(x) for layer, x in zip(self.extractor, xs)]
         groups = OrderedDict()
-        for w, logit in zip(weights, logits):
+        for w, logit in zip(weights, self._layer_maps(xs, size)):
             key = tuple(logit.shape[-2:])
             groups[key] = groups[key] + w * logit if key in groups else w * logit
-        return logits, list(groups.values()), largest_size(xs)
+        return list(groups.values())
 
-    def forward_full(self, inputs, return_layers: bool = False):
-        logits, groups, size = self._grouped_logits(inputs)
-        out = sum(upsample(group, size) for group in groups)
-        return (out, logits) if return_layers else out
+    def _logits(self, xs, size):
+        return sum(upsample(group, size) for group in self._groups(xs, size))
 
-    def forward_points(self, inputs, rows, cols, size, return_layers: bool = False):
-        """As the base class, but read from the native-resolution logits: no full-size
-        tensor at all (the cost of the head no longer grows with the output size)."""
-        logits, groups, _ = self._grouped_logits(inputs)
-        out = sum(sample_points(group, rows, cols, size) for group in groups)
-        if not return_layers:
-            return out
-        return out, [sample_points(x, rows, cols, size) for x in logits]
+    def _point_logits(self, xs, rows, cols, size):
+        """Read from the native-resolution logits: no output-size tensor at all (the cost
+        of the head no longer grows with the output size)."""
+        return sum(sample_points(group, rows, cols, size) for group in self._groups(xs))

@@ -6,8 +6,7 @@ from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
 from mmlinsem.errors import MMLinsemError
-from mmlinsem.models import LinearMLPHead, LSEHead, NSE1Head, NSE2Head
-from mmlinsem.models.heads.multi_layer_head import upsample
+from mmlinsem.models import LinearMLPHead, LSEHead, NSE1Head, NSE2Head, upsample
 
 CH = [8, 8, 6, 6, 4]
 SIZES = [4, 8, 8, 16, 16]
@@ -119,16 +118,16 @@ def test_linear_mlp_head_equals_naive_datasetgan_mlp(train):
 
 @pytest.mark.parametrize('cls', [LSEHead, NSE1Head, NSE2Head, LinearMLPHead])
 def test_point_logits_equal_the_full_map_at_those_pixels(cls):
-    """forward(points=...) (the sampled-pixel loss) reads exactly the full logits."""
+    """forward(size, points) (the sampled-pixel loss) reads exactly the full logits."""
     head = cls(CH, 5, aux_loss_weight=0.1) if cls in (LSEHead, NSE1Head) else cls(CH, 5)
     head.eval()
     xs = feats()
     rows, cols = torch.randint(0, 16, (2, 30)), torch.randint(0, 16, (2, 30))
     full = head(xs)
     ref = full[torch.arange(2)[:, None], :, rows, cols].transpose(1, 2)
-    assert torch.allclose(head(xs, points=(rows, cols, (16, 16))), ref, atol=1e-5)
+    assert torch.allclose(head(xs, size=(16, 16), points=(rows, cols)), ref, atol=1e-5)
     if cls in (LSEHead, NSE1Head):  # per-layer point logits for the auxiliary losses
-        _, layers = head(xs, return_layers=True, points=(rows, cols, (16, 16)))
-        _, full_layers = head(xs, return_layers=True)
+        layers = head.layer_logits(xs, (16, 16), points=(rows, cols))
+        full_layers = head.layer_logits(xs)
         up = upsample(full_layers[0], (16, 16))[torch.arange(2)[:, None], :, rows, cols]
         assert torch.allclose(layers[0], up.transpose(1, 2), atol=1e-5)
