@@ -1,0 +1,774 @@
+"""Synthetic labelled datasets out of the GAN, in mmseg's own layout (DatasetGAN protocol).
+
+Layout of an export folder ``OUT``::
+
+    OUT/img_dir/{train,val}/NAME.png     RGB images (at the label size)
+    OUT/ann_dir/{train,val}/NAME.png     palette-mode PNGs: the pixel values are the class
+                                         indices (PIL / mmseg LoadAnnotations), the palette
+                                         colours them in a viewer
+    OUT/latents/NAME.npy                 the sample's (truncated) w+ latent
+    OUT/meta.jsonl                       one record per sample: seed, index, name, split,
+                                         score (ensemble uncertainty), kept
+    OUT/export.json                      the settings (a resumed / sharded run must match)
+    OUT/seg_config.py                    a ready mmseg config (BaseSegDataset, UNet + FCN)
+    OUT/filtered/{img_dir,ann_dir}/...   the images the uncertainty filter dropped
+
+``NAME`` is the zero-padded index; sample ``index`` has the latent
+``latent_for(seed, index)`` and its split is a function of (seed, index), so an export is
+deterministic per (seed, index) whatever the number of samples, the sharding or the
+interruptions. The generator runs on fixed chunks of ``batch_size`` consecutive indices
+(its numerics differ in the last bits with the batch composition); a shard ``i/n`` takes
+the chunks ``c`` with ``c % n == i`` (with ``batch_size=1``: the indices ``i::n``).
+
+Writing: every file goes to a temporary name in its folder and is renamed over
+(``os.replace``), and a sample's meta record is appended only after its three files, so a
+killed export leaves no half-written file; a resumed one skips the indices already in the
+meta, removes the temporary files and rewrites samples whose files but not record exist.
+
+Filtering (the 10 % rule) needs every score, so it is a second pass,
+:func:`finalize_export`, run when all indices ``0..num-1`` are in the meta: the dropped
+images (and their labels) are *moved* to ``OUT/filtered/`` (mmseg never sees them; their
+latents stay in ``latents/``) and the meta is rewritten with ``kept`` decided. It can be
+rerun with another fraction: ``kept`` is recomputed from the scores and files moved back.
+"""
+import contextlib
+import copy
+import io
+import json
+import math
+import os
+import os.path as osp
+import sys
+import time
+from typing import List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from mmlinsem.datasets.latent_seed_dataset import latent_for, sample_seed
+from mmlinsem.errors import MMLinsemError
+from mmlinsem.visualization import default_palette, img_to_uint8
+from .uncertainty import ensemble_uncertainty, keep_mask
+
+SPLITS = ('train', 'val')
+META = 'meta.jsonl'
+MANIFEST = 'export.json'
+CONFIG_NAME = 'seg_config.py'
+TMP_PREFIX = '.tmp.'
+NAME_DIGITS = 8
+_SPLIT_SALT = 0x5EED5
+
+
+def sample_name(index: int) -> str:
+    """File stem of sample ``index``.
+
+    Args:
+        index (int): the sample index.
+    """
+    return f'{int(index):0{NAME_DIGITS}d}'
+
+
+def split_of(seed: int, index: int, val_frac: float) -> str:
+    """'val' for a ``val_frac`` share of the indices, a function of (seed, index) only.
+
+    Args:
+        seed (int): the export seed.
+        index (int): the sample index.
+        val_frac (float): the val share in [0, 1).
+    """
+    u = (sample_seed(int(seed) ^ _SPLIT_SALT, index) >> 10) / float(1 << 53)
+    return 'val' if u < val_frac else 'train'
+
+
+def parse_shard(text: str) -> Tuple[int, int]:
+    """``'i/n'`` -> (i, n) with 0 <= i < n.
+
+    Args:
+        text (str): the ``--shard`` value.
+    """
+    try:
+        i, n = (int(v) for v in str(text).split('/'))
+    except ValueError:
+        raise MMLinsemError(f"--shard must be 'i/n' (e.g. 0/4), got {text!r}") from None
+    if n < 1 or not 0 <= i < n:
+        raise MMLinsemError(f'--shard i/n needs 0 <= i < n, got {text!r}')
+    return i, n
+
+
+# ---------------------------------------------------------------------------- heads
+def _head_state(checkpoint: str) -> dict:
+    if not osp.isfile(checkpoint):
+        raise MMLinsemError(f'checkpoint not found: {checkpoint}')
+    ckpt = torch.load(checkpoint, map_location='cpu', weights_only=False)
+    return ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else ckpt
+
+
+def load_head(model, checkpoint: str) -> torch.nn.Module:
+    """A copy of ``model``'s head holding the head weights of another checkpoint.
+
+    Args:
+        model: a ``SemanticExtractor`` (e.g. ``LinSemInferencer(...).model``).
+        checkpoint (str): a head checkpoint of the same architecture (``tools/train.py``).
+
+    Returns:
+        nn.Module: the head, on the model's device, in eval mode.
+    """
+    state = _head_state(checkpoint)
+    if '_extra_state' in state:  # the extractor's layers / classes / head type
+        model.set_extra_state(state['_extra_state'])
+    head_state = {k[len('head.'):]: v for k, v in state.items() if k.startswith('head.')}
+    if not head_state:
+        raise MMLinsemError(f'{checkpoint} holds no head weights (no "head." keys)')
+    head = copy.deepcopy(model.head_module)
+    try:
+        head.load_state_dict(head_state, strict=True)
+    except RuntimeError as err:
+        raise MMLinsemError(f'{checkpoint} does not fit the config head: '
+                            f'{str(err).splitlines()[0]}') from None
+    return head.eval()
+
+
+def _noise_for(generator, seeds, device):
+    """Per-sample noise of a ``noise='random'`` generator, a function of the seeds."""
+    if generator.noise != 'random':
+        return None
+    maps = [generator.make_noise(1, torch.Generator().manual_seed(int(s))) for s in seeds]
+    return [torch.cat([m[i] for m in maps]).to(device) for i in range(len(maps[0]))]
+
+
+def _lse_template(model):
+    from mmlinsem.models import LSEHead
+    head = model.head_module
+    if isinstance(head, LSEHead):
+        return head
+    return LSEHead(in_channels=list(model.generator.channels), num_classes=head.num_classes)
+
+
+@torch.no_grad()
+def _annotated_samples(model, annotations, num_annotated, annotation_seed, latent_space):
+    """(latents, masks, space, seeds) of the annotated set: a folder in the layout of
+    ``AnnotatedLatentDataset`` or, without one, teacher-labelled generated samples."""
+    if annotations is not None:
+        from mmlinsem.datasets import AnnotatedLatentDataset
+        ds = AnnotatedLatentDataset(
+            annotations, metainfo=dict(classes=list(model.classes)), latent_space=latent_space)
+        items = [ds[i] for i in range(len(ds))]
+        return ([it['inputs'] for it in items], [it['gt_label'] for it in items], latent_space,
+                [it['sample_seed'] for it in items])
+    if model.teacher is None:
+        raise MMLinsemError('a bootstrap ensemble needs an annotated set (latents/ + masks/) '
+                            'or a config with a teacher')
+    if num_annotated < 1:
+        raise MMLinsemError(f'num_annotated must be >= 1, got {num_annotated}')
+    device = next(model.head_module.parameters()).device
+    z = [
+        latent_for(annotation_seed, i, (model.generator.noise_size, )) for i in range(num_annotated)
+    ]
+    seeds = [sample_seed(annotation_seed, i) for i in range(num_annotated)]
+    masks = []
+    for s in range(0, num_annotated, 8):
+        zb = torch.stack(z[s:s + 8]).to(device)
+        img, _ = model.generator(
+            zb, space='z', noise=_noise_for(model.generator, seeds[s:s + 8], device))
+        masks.extend(model.teacher(img).cpu())
+    return z, masks, 'z', seeds
+
+
+@torch.no_grad()
+def bootstrap_lse_ensemble(model,
+                           num_members: int,
+                           annotations: Optional[str] = None,
+                           num_annotated: int = 16,
+                           annotation_seed: int = 1116,
+                           latent_space: str = 'w+',
+                           pixels_per_image: int = 1024,
+                           ridge: float = 1e-3,
+                           ce_steps: int = 0,
+                           seed: int = 0) -> List[torch.nn.Module]:
+    """``num_members`` closed-form LSEs, each fitted on a bootstrap resample of an
+    annotated set.
+
+    Each annotated sample gives ``pixels_per_image`` class-balanced pixels (as
+    :func:`fit_lse_closed_form`); member ``m`` resamples the samples, and each drawn
+    sample's pixels, with replacement (a function of (seed, m)), solves the ridge
+    regression of one-hot labels on those pixels' features and, with ``ce_steps``, refines
+    it by L-BFGS on their importance-weighted cross-entropy.
+
+    Args:
+        model: a ``SemanticExtractor``; its head is not changed.
+        num_members (int): ensemble size K.
+        annotations (str, optional): a folder ``latents/NAME.npy`` + ``masks/NAME.png``
+            (``AnnotatedLatentDataset``, e.g. written by ``tools/make_fewshot_set.py``);
+            None: ``num_annotated`` generated samples labelled by the config's teacher.
+        num_annotated (int): size of the teacher-labelled set (without ``annotations``).
+        annotation_seed (int): its latents are ``latent_for(annotation_seed, i)``.
+        latent_space (str): space of the folder's latents ('z', 'w' or 'w+').
+        pixels_per_image (int): balanced pixels drawn per annotated sample.
+        ridge (float): ridge lambda relative to the mean diagonal of ``X^T X``.
+        ce_steps (int): L-BFGS cross-entropy iterations after the ridge solution.
+        seed (int): seed of the pixel picks and of the resampling.
+
+    Returns:
+        list[nn.Module]: K ``LSEHead`` modules in eval mode.
+    """
+    from .closed_form_lse import balanced_pixels, refine_cross_entropy, sample_features
+    if num_members < 1:
+        raise MMLinsemError(f'the ensemble needs >= 1 member, got {num_members}')
+    template = _lse_template(model)
+    device = next(model.head_module.parameters()).device
+    k, d = template.num_classes, sum(template.in_channels)
+    latents, masks, space, seeds = _annotated_samples(model, annotations, num_annotated,
+                                                      annotation_seed, latent_space)
+    gen = torch.Generator().manual_seed(sample_seed(seed, 7919))
+    xs, ys, ws = [], [], []
+    for lat, mask, s in zip(latents, masks, seeds):
+        img, feats = model.generator(
+            lat[None].to(device), space=space, noise=_noise_for(model.generator, [s], device))
+        mask = mask[None].long()
+        h, w = mask.shape[-2:]
+        rows, cols = balanced_pixels(mask, pixels_per_image, k, gen)
+        xs.append(sample_features(feats, rows, cols, (h, w)).reshape(-1, d).float().cpu())
+        picked = mask[0, rows[0], cols[0]]
+        area = torch.bincount(mask.flatten().clamp(max=k - 1), minlength=k).float()
+        picks = torch.bincount(picked.clamp(max=k - 1), minlength=k).float().clamp(min=1)
+        ys.append(picked)
+        ws.append((area / picks)[picked.clamp(max=k - 1)] * (pixels_per_image / (h * w)))
+    n = len(xs)
+    members = []
+    for m in range(num_members):
+        g = torch.Generator().manual_seed(sample_seed(seed, 100003 + m))
+        draw = torch.randint(0, n, (n, ), generator=g)
+        pix = torch.randint(0, pixels_per_image, (n, pixels_per_image), generator=g)
+        x = torch.cat([xs[int(i)][p] for i, p in zip(draw, pix)]).to(device)
+        y = torch.cat([ys[int(i)][p] for i, p in zip(draw, pix)]).to(device)
+        wt = torch.cat([ws[int(i)][p] for i, p in zip(draw, pix)]).to(device)
+        valid = y < k  # 255 = ignore
+        x, y, wt = x[valid], y[valid], wt[valid]
+        xd = x.double()
+        xtx = xd.t() @ xd
+        xty = xd.t() @ F.one_hot(y, k).double()
+        lam = ridge * xtx.diagonal().mean().clamp(min=1e-12)
+        weight = torch.linalg.solve(xtx + lam * torch.eye(d, dtype=xtx.dtype, device=device), xty)
+        if ce_steps > 0:
+            weight = refine_cross_entropy(weight.float(), [(x, y, wt)], ce_steps)
+        head = copy.deepcopy(template).to(device)
+        head.set_linear_weight(weight.t())
+        members.append(head.eval())
+    return members
+
+
+@torch.no_grad()
+def ensemble_predict(heads: Sequence[torch.nn.Module], feats, size, top_frac: float = 0.1):
+    """Label and uncertainty of an ensemble of heads on one feature batch.
+
+    Args:
+        heads (list[nn.Module]): K heads (``head(feats, size=size)`` -> logits).
+        feats (list[Tensor]): the generator's feature maps.
+        size (tuple): (H, W) of the labels.
+        top_frac (float): pixel fraction of the image score.
+
+    Returns:
+        dict: ``label`` (N, H, W), ``js`` (N, H, W), ``score`` (N, ) -- JS 0 for one head.
+    """
+    logits = [head(feats, size=tuple(size)) for head in heads]
+    return ensemble_uncertainty(logits, top_frac)
+
+
+# ------------------------------------------------------------------------ writing
+def _write_atomic(path: str, data: bytes) -> None:
+    folder, base = osp.split(path)
+    tmp = osp.join(folder, TMP_PREFIX + base)
+    with open(tmp, 'wb') as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def _png_bytes(image: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, format='PNG', compress_level=6)
+    return buf.getvalue()
+
+
+def label_png(mask: np.ndarray, palette) -> Image.Image:
+    """A palette-mode ('P') PNG image whose pixel values are the class indices.
+
+    Args:
+        mask (np.ndarray): (H, W) class indices (255 = ignore).
+        palette (list): RGB colours of the classes.
+    """
+    img = Image.fromarray(mask.astype(np.uint8), mode='P')
+    flat = [int(c) for rgb in palette for c in rgb][:768]
+    img.putpalette(flat + [255] * (768 - len(flat)))  # 255 (ignore) and beyond: white
+    return img
+
+
+def _npy_bytes(array: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, array)
+    return buf.getvalue()
+
+
+def read_meta(out: str) -> dict:
+    """index -> record of ``OUT/meta.jsonl`` (a torn last line is ignored; the last
+    record of an index wins).
+
+    Args:
+        out (str): the export folder.
+    """
+    records = {}
+    path = osp.join(out, META)
+    if not osp.isfile(path):
+        return records
+    with open(path) as f:
+        for line in f:
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(rec, dict) and 'index' in rec:
+                records[int(rec['index'])] = rec
+    return records
+
+
+def _append_meta(out: str, record: dict) -> None:
+    line = (json.dumps(record, sort_keys=True) + '\n').encode()
+    fd = os.open(osp.join(out, META), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, line)  # one write on an O_APPEND file: records never interleave
+    finally:
+        os.close(fd)
+
+
+def _repair_meta(out: str) -> None:
+    """Cut a torn last line (a run killed mid-append) so the next record starts clean."""
+    path = osp.join(out, META)
+    if not osp.isfile(path) or osp.getsize(path) == 0:
+        return
+    with open(path, 'rb+') as f:
+        data = f.read()
+        if data.endswith(b'\n'):
+            return
+        f.truncate(data.rfind(b'\n') + 1)
+
+
+def _data_dirs(out: str, root: str = '') -> List[str]:
+    return [osp.join(out, root, kind, split) for kind in ('img_dir', 'ann_dir') for split in SPLITS]
+
+
+def _all_dirs(out: str) -> List[str]:
+    return _data_dirs(out) + _data_dirs(out, 'filtered') + [osp.join(out, 'latents')]
+
+
+def _remove_temp_files(out: str, mine=None) -> int:
+    """Remove temporary files left by a killed run (of the indices ``mine`` accepts)."""
+    removed = 0
+    for folder in _all_dirs(out) + [out]:
+        if not osp.isdir(folder):
+            continue
+        for name in os.listdir(folder):
+            if not name.startswith(TMP_PREFIX):
+                continue
+            stem = name[len(TMP_PREFIX):].split('.')[0]
+            if mine is not None and stem.isdigit() and not mine(int(stem)):
+                continue
+            os.remove(osp.join(folder, name))
+            removed += 1
+    return removed
+
+
+def _check_manifest(out: str, settings: dict) -> None:
+    path = osp.join(out, MANIFEST)
+    if osp.isfile(path):
+        with open(path) as f:
+            old = json.load(f)
+        diff = sorted(k for k in set(old) | set(settings) if old.get(k) != settings.get(k))
+        if diff:
+            raise MMLinsemError(f'{out} holds an export made with other settings '
+                                f'({", ".join(diff)} differ); use a new --out')
+        return
+    _write_atomic(path, (json.dumps(settings, indent=2, sort_keys=True) + '\n').encode())
+
+
+class _Progress:
+    """A tqdm bar when tqdm is installed and ``enabled``, else nothing."""
+
+    def __init__(self, total, enabled):
+        self.bar = None
+        if enabled and total:
+            try:
+                from tqdm import tqdm
+                self.bar = tqdm(total=total, unit='img', file=sys.stderr, dynamic_ncols=True)
+            except ImportError:  # pragma: no cover
+                pass
+
+    def update(self, n):
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _sync(device):
+    if torch.device(device).type == 'cuda':
+        torch.cuda.synchronize(device)
+
+
+@torch.no_grad()
+def export_dataset(model,
+                   out: str,
+                   num: int,
+                   heads: Optional[Sequence[torch.nn.Module]] = None,
+                   seed: int = 0,
+                   val_frac: float = 0.1,
+                   batch_size: int = 8,
+                   shard: Tuple[int, int] = (0, 1),
+                   resume: bool = False,
+                   drop_frac: float = 0.0,
+                   top_frac: float = 0.1,
+                   ensemble_info: Optional[dict] = None,
+                   progress: bool = True,
+                   write_config: bool = True) -> dict:
+    """Generate, label and write samples ``0..num-1`` (this shard's) to ``out``.
+
+    Args:
+        model: a ``SemanticExtractor`` (e.g. ``LinSemInferencer(cfg, ckpt).model``).
+        out (str): export folder (layout: module docstring).
+        num (int): samples 0..num-1 exist when all shards are done.
+        heads (list[nn.Module], optional): the ensemble (default: the model's head); the
+            label is the per-pixel mode, the score the image's top-``top_frac`` mean JS.
+        seed (int): latents ``latent_for(seed, index)``.
+        val_frac (float): share of the indices that go to the val split.
+        batch_size (int): the generator's chunk of consecutive indices (part of the
+            settings: changing it changes the files in their last bits).
+        shard (tuple): (i, n): this process writes the chunks ``c % n == i``.
+        resume (bool): continue an interrupted export of this shard.
+        drop_frac (float): the uncertainty filter's fraction, applied by
+            :func:`finalize_export` once every index is written.
+        top_frac (float): pixel fraction of the image score.
+        ensemble_info (dict, optional): description of the ensemble for ``export.json``.
+        progress (bool): show a progress bar (stderr).
+        write_config (bool): write ``OUT/seg_config.py``.
+
+    Returns:
+        dict: ``written``, ``skipped``, ``seconds``, ``images_per_s`` (the whole export),
+        ``generator_images_per_s`` (the generator's forward alone), ``finalized``
+        (the filter summary when this run completed the export, else None).
+    """
+    if num < 1:
+        raise MMLinsemError(f'--num must be >= 1, got {num}')
+    if not 0 <= val_frac < 1:
+        raise MMLinsemError(f'--val-frac must be in [0, 1), got {val_frac}')
+    if batch_size < 1:
+        raise MMLinsemError(f'--batch-size must be >= 1, got {batch_size}')
+    shard_i, shard_n = shard
+    heads = list(heads) if heads else [model.head_module]
+    if drop_frac > 0 and len(heads) < 2:
+        raise MMLinsemError('the uncertainty filter needs an ensemble of >= 2 heads '
+                            '(--ensemble K or --ensemble-ckpts)')
+    gen = model.generator
+    device = next(model.head_module.parameters()).device
+    from .latent_optim import label_size
+    size = tuple(label_size(model))
+    classes = list(model.classes)
+    palette = default_palette(len(classes))
+    settings = dict(
+        seed=int(seed),
+        val_frac=float(val_frac),
+        batch_size=int(batch_size),
+        top_frac=float(top_frac),
+        classes=classes,
+        size=list(size),
+        ensemble=ensemble_info or dict(members=len(heads)))
+    os.makedirs(out, exist_ok=True)
+    for folder in _all_dirs(out)[:4] + [osp.join(out, 'latents')]:
+        os.makedirs(folder, exist_ok=True)
+    _check_manifest(out, settings)
+
+    chunk_of = lambda i: i // batch_size  # noqa: E731
+    mine = lambda i: chunk_of(i) % shard_n == shard_i  # noqa: E731
+    done = read_meta(out)
+    mine_done = [i for i in done if mine(i) and i < num]
+    if mine_done and not resume:
+        raise MMLinsemError(f'{out} already holds {len(mine_done)} samples of shard '
+                            f'{shard_i}/{shard_n}; pass --resume to continue it')
+    if resume:
+        _repair_meta(out)
+        _remove_temp_files(out, mine)
+    if write_config:
+        write_seg_config(out, classes, palette, size)
+
+    chunks = [c for c in range(math.ceil(num / batch_size)) if c % shard_n == shard_i]
+    todo_total = sum(1 for c in chunks
+                     for i in range(c * batch_size, min(num, (c + 1) * batch_size))
+                     if i not in done)
+    bar = _Progress(todo_total, progress)
+    written = gen_images = 0
+    gen_seconds = 0.0
+    start = time.perf_counter()
+    try:
+        for c in chunks:
+            idx = list(range(c * batch_size, (c + 1) * batch_size))  # the whole chunk
+            todo = [i for i in idx if i < num and i not in done]
+            if not todo:
+                continue
+            z = torch.stack([latent_for(seed, i, (gen.noise_size, )) for i in idx]).to(device)
+            _sync(device)
+            t0 = time.perf_counter()
+            wp = gen.to_wp(z, 'z')  # truncation as configured
+            img, feats = gen(
+                wp,
+                space='w+',
+                truncate=False,
+                noise=_noise_for(gen, [sample_seed(seed, i) for i in idx], device))
+            _sync(device)
+            gen_seconds += time.perf_counter() - t0
+            gen_images += len(idx)
+            res = ensemble_predict(heads, feats, size, top_frac)
+            if tuple(img.shape[-2:]) != size:
+                img = F.interpolate(img, size=size, mode='bilinear', align_corners=False)
+            labels = res['label'].cpu().numpy()
+            scores = res['score'].cpu()
+            for i in todo:
+                j = i - idx[0]
+                name, split = sample_name(i), split_of(seed, i, val_frac)
+                _write_atomic(
+                    osp.join(out, 'img_dir', split, name + '.png'),
+                    _png_bytes(Image.fromarray(img_to_uint8(img[j]).numpy(), mode='RGB')))
+                _write_atomic(
+                    osp.join(out, 'ann_dir', split, name + '.png'),
+                    _png_bytes(label_png(labels[j], palette)))
+                _write_atomic(
+                    osp.join(out, 'latents', name + '.npy'),
+                    _npy_bytes(wp[j].float().cpu().numpy()))
+                _append_meta(
+                    out,
+                    dict(
+                        seed=int(seed),
+                        index=int(i),
+                        name=name,
+                        split=split,
+                        score=round(float(scores[j]), 7),
+                        kept=None))
+                written += 1
+                bar.update(1)
+    finally:
+        bar.close()
+    seconds = time.perf_counter() - start
+    stats = dict(
+        written=written,
+        skipped=len([i for i in done if mine(i) and i < num]),
+        seconds=seconds,
+        images_per_s=written / seconds if seconds > 0 and written else None,
+        generator_images_per_s=gen_images / gen_seconds if gen_seconds > 0 else None,
+        finalized=None)
+    records = read_meta(out)
+    if all(i in records for i in range(num)):
+        stats['finalized'] = finalize_export(out, drop_frac)
+    return stats
+
+
+@contextlib.contextmanager
+def _lock(out: str):
+    import fcntl
+    fd = os.open(osp.join(out, '.finalize.lock'), os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def finalize_export(out: str, drop_frac: float = 0.0) -> dict:
+    """The second pass: decide ``kept`` from all the scores and place the files.
+
+    The ``round(drop_frac * n)`` most uncertain samples (of all ``n`` in the meta) are
+    moved to ``OUT/filtered/{img_dir,ann_dir}/SPLIT/``, the others (back) to
+    ``OUT/{img_dir,ann_dir}/SPLIT/``; files with no meta record (a killed run's last
+    sample) are removed; the meta is rewritten, sorted by index, with ``kept`` set.
+
+    Args:
+        out (str): the export folder.
+        drop_frac (float): fraction of the samples dropped, in [0, 1).
+
+    Returns:
+        dict: ``total``, ``kept``, ``dropped``, ``threshold`` (lowest dropped score).
+    """
+    with _lock(out):
+        records = read_meta(out)
+        order = sorted(records)
+        keep = keep_mask([records[i]['score'] for i in order], drop_frac).tolist()
+        known = {records[i]['name'] for i in order}
+        for kind in ('img_dir', 'ann_dir'):
+            for split in SPLITS:
+                os.makedirs(osp.join(out, 'filtered', kind, split), exist_ok=True)
+        for folder in _all_dirs(out):  # orphans: written, but their record never was
+            for name in os.listdir(folder):
+                if not name.startswith(TMP_PREFIX) and osp.splitext(name)[0] not in known:
+                    os.remove(osp.join(folder, name))
+        dropped_scores = []
+        for i, kept in zip(order, keep):
+            rec = records[i]
+            for kind in ('img_dir', 'ann_dir'):
+                here = osp.join(out, kind, rec['split'], rec['name'] + '.png')
+                away = osp.join(out, 'filtered', kind, rec['split'], rec['name'] + '.png')
+                src, dst = (away, here) if kept else (here, away)
+                if osp.isfile(src):
+                    os.replace(src, dst)
+            rec['kept'] = bool(kept)
+            if not kept:
+                dropped_scores.append(rec['score'])
+        text = ''.join(json.dumps(records[i], sort_keys=True) + '\n' for i in order)
+        _write_atomic(osp.join(out, META), text.encode())
+    return dict(
+        total=len(order),
+        kept=int(sum(keep)),
+        dropped=len(order) - int(sum(keep)),
+        threshold=min(dropped_scores) if dropped_scores else None)
+
+
+def write_seg_config(out: str,
+                     classes: Sequence[str],
+                     palette,
+                     size,
+                     max_iters: int = 4000,
+                     batch_size: int = 16,
+                     base_channels: int = 16) -> str:
+    """Write ``OUT/seg_config.py``: a standard mmseg UNet + FCN segmenter (the toy
+    teacher's architecture) on the export, as ``BaseSegDataset`` with its classes and
+    palette, evaluated by ``IoUMetric`` on the export's val split.
+
+    Train it with ``python tools/train.py OUT/seg_config.py`` (or mmseg's own tool);
+    point ``test_dataloader`` at real labelled images to judge it.
+
+    Args:
+        out (str): the export folder (stored as an absolute ``data_root``).
+        classes (list[str]): class names, background included.
+        palette (list): RGB colours of the classes.
+        size (tuple): (H, W) of the images.
+        max_iters (int): training iterations (AdamW, warm-up then poly decay).
+        batch_size (int): training batch size.
+        base_channels (int): the UNet's width.
+
+    Returns:
+        str: the config's path.
+    """
+    from mmengine.config import Config
+    c = base_channels
+    norm_cfg = dict(type='BN', requires_grad=True)
+    data_root = osp.abspath(out)
+    pipeline = [
+        dict(type='LoadImageFromFile'),
+        dict(type='LoadAnnotations'),
+        dict(type='PackSegInputs')
+    ]
+
+    def dataset(split):
+        return dict(
+            type='BaseSegDataset',
+            data_root=data_root,
+            data_prefix=dict(img_path=f'img_dir/{split}', seg_map_path=f'ann_dir/{split}'),
+            img_suffix='.png',
+            seg_map_suffix='.png',
+            reduce_zero_label=False,
+            metainfo=dict(classes=list(classes), palette=[list(p) for p in palette]),
+            pipeline=pipeline)
+
+    cfg = dict(
+        default_scope='mmseg',
+        custom_imports=dict(
+            imports=['mmseg.datasets', 'mmseg.models', 'mmseg.evaluation', 'mmseg.engine'],
+            allow_failed_imports=False),
+        env_cfg=dict(
+            cudnn_benchmark=False,
+            mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+            dist_cfg=dict(backend='nccl')),
+        log_processor=dict(by_epoch=False),
+        log_level='INFO',
+        load_from=None,
+        resume=False,
+        randomness=dict(seed=0),
+        model=dict(
+            type='EncoderDecoder',
+            data_preprocessor=dict(
+                type='SegDataPreProcessor',
+                mean=[127.5, 127.5, 127.5],
+                std=[127.5, 127.5, 127.5],
+                bgr_to_rgb=True,
+                pad_val=0,
+                seg_pad_val=255,
+                size=tuple(int(s) for s in size)),
+            backbone=dict(
+                type='UNet',
+                in_channels=3,
+                base_channels=c,
+                num_stages=4,
+                strides=(1, 1, 1, 1),
+                enc_num_convs=(1, 1, 1, 1),
+                dec_num_convs=(1, 1, 1),
+                downsamples=(True, True, True),
+                enc_dilations=(1, 1, 1, 1),
+                dec_dilations=(1, 1, 1),
+                norm_cfg=norm_cfg,
+                act_cfg=dict(type='ReLU'),
+                upsample_cfg=dict(type='InterpConv'),
+                norm_eval=False),
+            decode_head=dict(
+                type='FCNHead',
+                in_channels=c,
+                in_index=3,
+                channels=c,
+                num_convs=1,
+                concat_input=False,
+                dropout_ratio=0.0,
+                num_classes=len(classes),
+                norm_cfg=norm_cfg,
+                align_corners=False,
+                loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
+            train_cfg=dict(),
+            test_cfg=dict(mode='whole')),
+        train_dataloader=dict(
+            batch_size=batch_size,
+            num_workers=2,
+            persistent_workers=True,
+            sampler=dict(type='InfiniteSampler', shuffle=True),
+            dataset=dataset('train')),
+        val_dataloader=dict(
+            batch_size=batch_size,
+            num_workers=2,
+            persistent_workers=True,
+            sampler=dict(type='DefaultSampler', shuffle=False),
+            dataset=dataset('val')),
+        val_evaluator=dict(type='IoUMetric', iou_metrics=['mIoU']),
+        optim_wrapper=dict(
+            type='OptimWrapper',
+            optimizer=dict(type='AdamW', lr=1e-3, betas=(0.9, 0.999), weight_decay=0.01)),
+        param_scheduler=[
+            dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=100),
+            dict(type='PolyLR', eta_min=1e-5, power=1.0, by_epoch=False, begin=100, end=max_iters),
+        ],
+        train_cfg=dict(
+            type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max(1, max_iters)),
+        val_cfg=dict(type='ValLoop'),
+        test_cfg=dict(type='TestLoop'),
+        default_hooks=dict(
+            timer=dict(type='IterTimerHook'),
+            logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
+            param_scheduler=dict(type='ParamSchedulerHook'),
+            checkpoint=dict(
+                type='CheckpointHook', by_epoch=False, interval=max(1, max_iters),
+                max_keep_ckpts=1),
+            sampler_seed=dict(type='DistSamplerSeedHook')),
+    )
+    cfg['test_dataloader'] = cfg['val_dataloader']
+    cfg['test_evaluator'] = cfg['val_evaluator']
+    path = osp.join(out, CONFIG_NAME)
+    text = ('# Written by mmlinsem.apis.dataset_export: a standard mmseg segmenter on the\n'
+            '# exported synthetic dataset. python tools/train.py THIS_FILE --work-dir DIR\n' +
+            Config(cfg).pretty_text)
+    _write_atomic(path, text.encode())
+    return path
