@@ -133,7 +133,6 @@ def main():
     p.add_argument('--_child', help=argparse.SUPPRESS)
     args = p.parse_args()
     if args._child:
-        sys.path.insert(0, ROOT)
         import mmlinsem  # noqa: F401
         print(json.dumps(run_variant(args._child, args.repeats, args.threads, args.device)))
         return

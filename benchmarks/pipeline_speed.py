@@ -20,11 +20,9 @@ import json
 import os
 import os.path as osp
 import statistics
-import sys
 import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
 
 TOY = 'configs/lse/lse_stylegan2lite-toyfaces64.py'
 SG2_256 = 'configs/lse/lse_stylegan2-church256_ade.py'

@@ -6,6 +6,6 @@ every module in the ``mmlinsem`` scope.
 from . import compat  # noqa: F401  (must come first)
 from . import datasets, engine, evaluation, models  # noqa: F401,E402
 from .errors import MMLinsemError  # noqa: E402
+from .version import __version__, version_info  # noqa: E402
 
-__version__ = '0.1.0'
-__all__ = ['MMLinsemError', '__version__']
+__all__ = ['MMLinsemError', '__version__', 'version_info']

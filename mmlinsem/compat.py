@@ -16,10 +16,11 @@ upstream packages already behave.
    them for CUDA tensors. We route those calls to mmcv's own PyTorch reference
    implementations (one warning, then it runs; slower but correct).
 4. Atomic checkpoint writes (see below).
-5. Three harmless third-party warnings printed on every run are silenced: diffusers 0.24's
+5. Four harmless third-party warnings printed on every run are silenced: diffusers 0.24's
    ``_register_pytree_node`` FutureWarning at import, mmengine's ``pkg_resources``
-   deprecation notice, and mmcv's per-call conv2d_gradfix notice that it falls back to
-   ``F.conv2d`` (which is the intended CPU/GPU path).
+   deprecation notice, mmcv's per-call conv2d_gradfix notice that it falls back to
+   ``F.conv2d`` (which is the intended CPU/GPU path), and mmseg's ``build_loss``
+   deprecation that its own decode heads trigger.
 6. Distributed runs on CPU: mmengine's pytorch launcher calls ``torch.cuda.set_device``
    unconditionally, so ``torchrun`` + gloo fails on a machine without GPU. Without CUDA we
    initialise the process group directly (nccl, which needs GPUs, becomes gloo).
@@ -28,6 +29,14 @@ upstream packages already behave.
    PackInputs ... -- goes through that package. It pulls opencv-python (GUI) and
    scikit-image, so it is not installed; a placeholder module lets mmagic import and fails
    with a clear message only if an Albu transform is really used.
+8. Log lines that say nothing to a user of mmlinsem (see ``KNOWN_NOISE``), dropped from
+   every mmengine logger: mmengine's ``CheckpointHook`` builds a deprecated ``FileClient``
+   (and so a ``HardDiskBackend``) on every run for backward compatibility, although it
+   writes through ``backend_args`` -- two deprecation warnings about mmengine's own code;
+   the "prefix is not set" warning of metrics whose keys are meant unprefixed.
+   Without CUDA, mmengine's "GPU number" in the runtime environment is the number of
+   processes: it is shown as "World size" there, so no GPU count stands beside
+   ``CUDA available: False``.
 """
 import importlib
 import os.path as osp
@@ -42,6 +51,10 @@ warnings.filterwarnings(
     'ignore', message=r'Since aten:cudnn_convolution_backward_weight', category=UserWarning)
 # mmengine imports pkg_resources (setuptools < 81 is pinned for the mmcv build).
 warnings.filterwarnings('ignore', message=r'pkg_resources is deprecated', category=UserWarning)
+# mmseg's own BaseDecodeHead still calls its deprecated ``build_loss`` (every teacher and
+# extractor head goes through it); the replacement it names is what build_loss does.
+warnings.filterwarnings(
+    'ignore', message=r'``build_loss`` would be deprecated', category=UserWarning)
 
 # -- 1. numpy alias ---------------------------------------------------------------------
 if not hasattr(np, 'bool8'):
@@ -52,14 +65,15 @@ import torch  # noqa: E402
 from mmengine.runner.checkpoint import CheckpointLoader  # noqa: E402
 
 
-def _load_local_checkpoint(filename, map_location=None):
+# (named as mmengine's own loader: mmengine logs "Loads checkpoint by {name[10:]} backend")
+def load_from_local(filename, map_location=None):
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
     return torch.load(filename, map_location=map_location, weights_only=False)
 
 
-CheckpointLoader.register_scheme(prefixes='', force=True)(_load_local_checkpoint)
+CheckpointLoader.register_scheme(prefixes='', force=True)(load_from_local)
 
 # -- 3. StyleGAN op fallback ------------------------------------------------------------
 _warned = False
@@ -140,14 +154,17 @@ import tempfile  # noqa: E402
 from mmengine.fileio.backends import LocalBackend  # noqa: E402
 
 
-def _atomic_put(self, obj, filepath):
+def atomic_write(filepath, data: bytes) -> None:
+    """Write ``data`` to ``filepath`` through a temporary file renamed over it (atomic on
+    POSIX): a reader never sees a half-written file. The one atomic writer of mmlinsem
+    (checkpoints via mmengine's LocalBackend, pictures, exported generators)."""
     filepath = str(filepath)
     folder = osp.dirname(filepath) or '.'
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix='.tmp-', suffix=osp.basename(filepath))
     try:
         with os.fdopen(fd, 'wb') as f:
-            f.write(obj)
+            f.write(data)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600 files
@@ -158,8 +175,12 @@ def _atomic_put(self, obj, filepath):
         raise
 
 
+def _atomic_put(self, obj, filepath):
+    atomic_write(filepath, obj)
+
+
 def _atomic_put_text(self, obj, filepath, encoding='utf-8'):
-    _atomic_put(self, obj.encode(encoding), filepath)
+    atomic_write(filepath, obj.encode(encoding))
 
 
 LocalBackend.put = _atomic_put
@@ -198,3 +219,46 @@ class _MissingAlbumentations(types.ModuleType):
 
 if 'albumentations' not in sys.modules and importlib.util.find_spec('albumentations') is None:
     sys.modules['albumentations'] = _MissingAlbumentations('albumentations')
+
+# -- 8. known-harmless log lines ----------------------------------------------------------
+import logging  # noqa: E402
+
+from mmengine.logging import MMLogger  # noqa: E402
+
+#: (start of the message, why it is harmless) of the records dropped from mmengine loggers
+KNOWN_NOISE = (
+    ('"FileClient" will be deprecated',
+     "mmengine's CheckpointHook builds one on every run for backward compatibility"),
+    ('"HardDiskBackend" is the alias of "LocalBackend"',
+     'the disk backend of that same FileClient'),
+    ('The prefix is not set in metric class',
+     "metric keys stay unprefixed ('mIoU'), as mmseg's IoUMetric writes them"),
+)
+
+
+class _KnownNoiseFilter(logging.Filter):
+    """Drops the records of ``KNOWN_NOISE``; names the world size honestly on CPU."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg = record.msg
+        if not isinstance(msg, str):
+            return True
+        if msg.startswith(tuple(prefix for prefix, _ in KNOWN_NOISE)):
+            return False
+        if '\n    GPU number: ' in msg and not torch.cuda.is_available():
+            record.msg = msg.replace('\n    GPU number: ', '\n    World size: ')
+        return True
+
+
+_NOISE_FILTER = _KnownNoiseFilter()
+_mmlogger_init = MMLogger.__init__
+
+
+def _mmlogger_init_quiet(self, *args, **kwargs):
+    _mmlogger_init(self, *args, **kwargs)
+    self.addFilter(_NOISE_FILTER)
+
+
+MMLogger.__init__ = _mmlogger_init_quiet
+for _logger in MMLogger._instance_dict.values():  # loggers made before mmlinsem was imported
+    _logger.addFilter(_NOISE_FILTER)

@@ -36,7 +36,6 @@ TASK_UTILS = _child(_seg.TASK_UTILS, 'models')
 VISUALIZERS = _child(_seg.VISUALIZERS)
 VISBACKENDS = _child(_seg.VISBACKENDS)
 LOG_PROCESSORS = _child(_seg.LOG_PROCESSORS)
-INFERENCERS = _child(_seg.INFERENCERS, 'apis')
 
 
 def build_in_scope(registry: Registry, cfg: dict, **kwargs):

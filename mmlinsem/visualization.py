@@ -1,8 +1,29 @@
-"""Pictures: colourised masks, overlays and image grids (numpy / OpenCV only)."""
+"""Pictures: palettes, colourised masks, overlays, image grids, tensors to uint8."""
+import colorsys
 from typing import List, Sequence
 
 import cv2
 import numpy as np
+import torch
+
+from mmlinsem.compat import atomic_write
+
+
+def default_palette(n: int) -> List[List[int]]:
+    """A fixed high-contrast palette of ``n`` RGB colours: black background, then hues
+    spread by the golden ratio."""
+    pal = [[0, 0, 0]]
+    for i in range(1, n):
+        h = (i * 0.618033988749895) % 1.0
+        s, v = (0.9, 0.95) if i % 2 else (0.6, 0.8)
+        pal.append([int(255 * c) for c in colorsys.hsv_to_rgb(h, s, v)])
+    return pal
+
+
+def img_to_uint8(img: torch.Tensor) -> torch.Tensor:
+    """(3, H, W) RGB in [-1, 1] -> (H, W, 3) uint8 on the CPU (for pictures)."""
+    img = ((img.detach().float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+    return img.permute(1, 2, 0).cpu()
 
 
 def colorize(mask: np.ndarray, palette: Sequence[Sequence[int]]) -> np.ndarray:
@@ -32,8 +53,9 @@ def grid(rows: List[List[np.ndarray]], pad: int = 2, scale: int = 1) -> np.ndarr
 
 
 def save_rgb(path: str, image: np.ndarray) -> None:
-    import os
-    os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
-    tmp = f'{path}.{os.getpid()}.tmp.png'
-    cv2.imwrite(tmp, cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 9])
-    os.replace(tmp, path)
+    """Write an (H, W, 3) uint8 RGB image as PNG, atomically."""
+    ok, data = cv2.imencode('.png', cv2.cvtColor(image, cv2.COLOR_RGB2BGR),
+                            [cv2.IMWRITE_PNG_COMPRESSION, 9])
+    if not ok:
+        raise RuntimeError(f'could not encode a {image.shape} image as PNG')
+    atomic_write(path, data.tobytes())

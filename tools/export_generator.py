@@ -8,10 +8,9 @@ Keeps only ``generator_ema`` weights (``generator`` if there is no EMA), stored 
 config text in ``meta``. Written atomically.
 """
 import argparse
-import os
 import os.path as osp
 
-from _common import run_main
+from mmlinsem.utils import run_main
 
 
 def main():
@@ -19,23 +18,25 @@ def main():
     p.add_argument('checkpoint')
     p.add_argument('out')
     args = p.parse_args()
+    import io
+
     import torch
     from mmengine.runner.checkpoint import CheckpointLoader
 
     from mmlinsem.errors import MMLinsemError
-    from mmlinsem.models.generators.checkpoint import PREFIXES
+    from mmlinsem.models.generators import PREFIXES, select_generator_state
+    from mmlinsem.utils import atomic_write
     try:
         ckpt = CheckpointLoader.load_checkpoint(args.checkpoint, map_location='cpu')
     except FileNotFoundError:
         raise MMLinsemError(f'checkpoint not found: {args.checkpoint}') from None
     state = ckpt.get('state_dict', ckpt)
-    for prefix in PREFIXES[:-1]:
-        sub = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
-        if sub:
-            break
-    else:
+    # the generator's parameter names, however the checkpoint prefixes them (EMA preferred)
+    names = {k[len(p):] for p in PREFIXES[:-1] for k in state if k.startswith(p)}
+    if not names:
         raise MMLinsemError(f'{args.checkpoint} holds no generator weights (expected keys '
                             f'under {PREFIXES[:-1]})')
+    prefix, sub = select_generator_state(state, names)
     meta = ckpt.get('meta', {}) or {}
     out = dict(
         state_dict={
@@ -47,10 +48,9 @@ def main():
             source=osp.basename(args.checkpoint),
             source_prefix=prefix,
             cfg=meta.get('cfg')))
-    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    tmp = args.out + '.tmp'
-    torch.save(out, tmp)
-    os.replace(tmp, args.out)
+    buf = io.BytesIO()
+    torch.save(out, buf)
+    atomic_write(args.out, buf.getvalue())
     print(f'exported {len(sub)} tensors ({prefix}*, iteration {meta.get("iter")}) to '
           f'{args.out} ({osp.getsize(args.out) / 1e6:.1f} MB)')
 

@@ -16,7 +16,7 @@ import json
 import os
 import os.path as osp
 
-from _common import run_main, run_tool_checked
+from mmlinsem.utils import run_main, run_tool_checked
 
 SEEDS = (19961116, 1997816, 1116, 816, 19980903)
 
@@ -39,7 +39,7 @@ def parse_args():
 
 
 def last_miou(work_dir):
-    from mmlinsem.analysis.scalars import last_scalar
+    from mmlinsem.analysis import last_scalar
     return last_scalar(work_dir, 'mIoU')
 
 

@@ -11,7 +11,7 @@ import argparse
 import os
 import os.path as osp
 
-from _common import run_main
+from mmlinsem.utils import run_main
 
 
 def parse_args():
@@ -31,10 +31,8 @@ def main():
     from PIL import Image
 
     from mmlinsem.apis import LinSemInferencer
-    from mmlinsem.datasets.latent_seed_dataset import default_palette
     from mmlinsem.errors import MMLinsemError
-    from mmlinsem.models.semantic_extractor import img_to_uint8
-    from mmlinsem.visualization import colorize, grid, save_rgb
+    from mmlinsem.visualization import colorize, default_palette, grid, img_to_uint8, save_rgb
     if args.num <= 0:
         raise MMLinsemError(f'--num must be positive, got {args.num}')
     inf = LinSemInferencer(args.config, device=args.device)

@@ -1,13 +1,16 @@
 """Semantic-Conditional Sampling with evaluation and pictures.
 
     python tools/scs.py CONFIG CHECKPOINT [--targets DIR] [--num-targets 4] [--samples 3]
-        [--space z|w|w+|mixz] [--predictor head|teacher] [--n-init 10] [--steps 50]
+        [--space z|w|w+|mixz] [--predictor head|teacher] [--n-init N] [--steps 50]
         [--lr 0.01] [--seed 0] [--out DIR] [--amp [--amp-dtype float16]]
 
 Targets are index-mask PNGs from ``--targets`` or, by default, teacher masks of generated
 images (``--target-seed``), as the paper does for scenes. Prints and writes (``metrics.json``)
 the semantic accuracy -- the teacher's mIoU of each sample against its target -- beside
 random sampling, and a grid per run (rows: target | samples | their teacher masks).
+``--n-init`` (latents drawn to pick each sample's start) defaults to the config's
+``scs_cfg.n_init`` -- the original's 10 for bedroom, 100 for church and FFHQ in the zoo
+configs -- else 10.
 """
 import argparse
 import glob
@@ -15,7 +18,7 @@ import json
 import os
 import os.path as osp
 
-from _common import add_pipeline_args, amp_from_args, inferencer_from_args, run_main
+from mmlinsem.utils import add_pipeline_args, amp_from_args, inferencer_from_args, run_main
 
 
 def parse_args():
@@ -28,12 +31,23 @@ def parse_args():
     p.add_argument('--samples', type=int, default=3, help='samples per target')
     p.add_argument('--space', default='z', choices=['z', 'w', 'w+', 'mixz'])
     p.add_argument('--predictor', default='head', choices=['head', 'teacher'])
-    p.add_argument('--n-init', type=int, default=10)
+    p.add_argument(
+        '--n-init',
+        type=int,
+        help="latents drawn per sample (default: the config's scs_cfg.n_init, else 10)")
     p.add_argument('--steps', type=int, default=50)
     p.add_argument('--lr', type=float, default=0.01)
     p.add_argument('--seed', type=int, default=0)
     add_pipeline_args(p, out='work_dirs/scs')
     return p.parse_args()
+
+
+DEFAULT_N_INIT = 10
+
+
+def default_n_init(cfg) -> int:
+    """``scs_cfg.n_init`` of the config, else 10."""
+    return int((cfg.get('scs_cfg') or {}).get('n_init', DEFAULT_N_INIT))
 
 
 def load_targets(args, inf):
@@ -54,10 +68,13 @@ def load_targets(args, inf):
 def main():
     args = parse_args()
     from mmlinsem.apis import evaluate_scs
-    from mmlinsem.datasets.latent_seed_dataset import default_palette
-    from mmlinsem.models.semantic_extractor import img_to_uint8
-    from mmlinsem.visualization import colorize, grid, save_rgb
+    from mmlinsem.errors import MMLinsemError
+    from mmlinsem.visualization import colorize, default_palette, grid, img_to_uint8, save_rgb
     inf = inferencer_from_args(args)
+    if args.n_init is None:
+        args.n_init = default_n_init(inf.cfg)
+    if args.n_init < 1:
+        raise MMLinsemError(f'--n-init must be >= 1, got {args.n_init}')
     targets = load_targets(args, inf)
     res = evaluate_scs(
         inf.model,

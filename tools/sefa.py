@@ -11,7 +11,7 @@ import json
 import os
 import os.path as osp
 
-from _common import load_config, run_main
+from mmlinsem.utils import load_config, run_main
 
 
 def parse_args():
@@ -39,9 +39,8 @@ def main():
     from mmlinsem.apis import edit_wplus, sefa_directions
     from mmlinsem.datasets import latent_for
     from mmlinsem.errors import MMLinsemError
-    from mmlinsem.models.semantic_extractor import img_to_uint8
     from mmlinsem.registry import MODELS, build_in_scope
-    from mmlinsem.visualization import grid, save_rgb
+    from mmlinsem.visualization import grid, img_to_uint8, save_rgb
     cfg = load_config(args.config, args.cfg_options)
     gen_cfg = dict(cfg.model.generator)
     gen_cfg.setdefault('type', 'FeatureGenerator')

@@ -6,16 +6,16 @@
 
 The stroke is a box (pixel coordinates at the label size) or a PNG (non-zero = stroke).
 Writes a picture (a row per edit: original | its mask | target | edited | new mask
-[| colour baseline]) and ``metrics.json`` (agreement with the target inside the edited
-region, mean pixel change outside it, per edit and averaged over the edits; the same for the
-colour baseline when ``--baseline-color`` is given, RGB 0..255, its mask read by the LSE).
+[| color baseline]) and ``metrics.json`` (agreement with the target inside the edited
+region, mean pixel change outside it, per edit and averaged over the edits; the same under
+``color_baseline`` when ``--baseline-color`` is given, RGB 0..255, its mask read by the LSE).
 """
 import argparse
 import json
 import os
 import os.path as osp
 
-from _common import add_pipeline_args, amp_from_args, inferencer_from_args, run_main
+from mmlinsem.utils import add_pipeline_args, amp_from_args, inferencer_from_args, run_main
 
 
 def parse_args():
@@ -33,7 +33,7 @@ def parse_args():
     p.add_argument('--space', default='mixz', choices=['mixz', 'w+'])
     p.add_argument('--steps', type=int, default=50)
     p.add_argument('--lr', type=float, default=0.01)
-    p.add_argument('--baseline-color', help='R,G,B (0..255): also run the colour baseline')
+    p.add_argument('--baseline-color', help='R,G,B (0..255): also run the color baseline')
     add_pipeline_args(p, out='work_dirs/sie')
     return p.parse_args()
 
@@ -44,10 +44,10 @@ def main():
     import torch
     from PIL import Image
 
-    from mmlinsem.apis.scs import label_size
-    from mmlinsem.datasets.latent_seed_dataset import default_palette, latent_for
+    from mmlinsem.apis import label_size
+    from mmlinsem.datasets import latent_for
     from mmlinsem.errors import MMLinsemError
-    from mmlinsem.visualization import grid, save_rgb
+    from mmlinsem.visualization import default_palette, grid, save_rgb
     inf = inferencer_from_args(args)
     classes = inf.classes
     label = classes.index(args.label) if args.label in classes else None
@@ -85,7 +85,7 @@ def main():
         rows.append(row)
         edits.append(dict(index=index, **metrics))
         print(f'edit {len(edits)}/{len(indices)} (sample {index}): {metrics}', flush=True)
-    methods = ['lse'] + (['colour_baseline'] if rgb is not None else [])
+    methods = ['lse'] + (['color_baseline'] if rgb is not None else [])
     summary = dict(
         label=classes[label],
         stroke_pixels=int(stroke.sum()),
@@ -112,15 +112,9 @@ def mean(values):
 
 
 def edit_one(inf, z, stroke, label, rgb, args, pal):
-    """One edit (and its colour baseline): a picture row and the metrics."""
-    import torch
-
+    """One edit (and its color baseline): a picture row and the metrics."""
     from mmlinsem.apis import color_edit, semantic_image_edit
-    from mmlinsem.apis.latent_optim import predict_logits
-    from mmlinsem.apis.scs import render
-    from mmlinsem.apis.sie import edit_metrics
-    from mmlinsem.models.semantic_extractor import img_to_uint8
-    from mmlinsem.visualization import colorize
+    from mmlinsem.visualization import colorize, img_to_uint8
     amp = amp_from_args(args)
     out = semantic_image_edit(
         inf.model,
@@ -138,16 +132,20 @@ def edit_one(inf, z, stroke, label, rgb, args, pal):
         img_to_uint8(out['image'][0]).numpy(),
         colorize(out['mask'].cpu().numpy(), pal)
     ]
-    metrics = dict(lse={k: out[k] for k in ('target_agreement_inside', 'pixel_change_outside')})
+    keys = ('target_agreement_inside', 'pixel_change_outside')
+    metrics = dict(lse={k: out[k] for k in keys})
     if rgb is not None:
         base = color_edit(
-            inf.model, z, stroke, rgb, space=args.space, steps=args.steps, lr=args.lr, amp=amp)
-        with torch.no_grad():
-            img, feats = render(inf.model.generator, base['latent'], args.space)
-            mask = predict_logits(inf.model, img, feats, stroke.shape, 'head').argmax(1)[0]
-        region = (out['target'] != out['original_mask']).to(mask.device)
-        metrics['colour_baseline'] = edit_metrics(base['original_image'], base['image'], mask,
-                                                  out['target'].to(mask.device), region)
+            inf.model,
+            z,
+            stroke,
+            rgb,
+            space=args.space,
+            steps=args.steps,
+            lr=args.lr,
+            label=label,
+            amp=amp)
+        metrics['color_baseline'] = {k: base[k] for k in keys}
         row.append(img_to_uint8(base['image'][0]).numpy())
     return row, metrics
 

@@ -1,7 +1,7 @@
 """Quality evidence of the toy-world GAN: teacher class histogram of generated images vs
 the ground-truth histogram of real toy faces (total variation), plus a sample grid.
 
-    python tools/toy_gan_check.py [--checkpoint GAN_CKPT] [--num 1000] [--out docs/toy_gan]
+    python tools/toy_gan_check.py [--checkpoint GAN_CKPT] [--num 1000] [--out DIR]
 
 The GAN is the generator of ``configs/lse/lse_stylegan2lite-toyfaces64.py`` (its shipped
 checkpoint unless ``--checkpoint`` is given, e.g. a training checkpoint); samples are drawn
@@ -12,7 +12,7 @@ import json
 import os
 import os.path as osp
 
-from _common import ROOT, run_main
+from mmlinsem.utils import REPO_ROOT, run_main
 
 CONFIG = 'configs/lse/lse_stylegan2lite-toyfaces64.py'
 
@@ -24,7 +24,7 @@ def parse_args():
     p.add_argument('--num', type=int, default=1000)
     p.add_argument('--seed', type=int, default=31337)
     p.add_argument('--batch-size', type=int, default=50)
-    p.add_argument('--out', default='docs/toy_gan')
+    p.add_argument('--out', default='docs/en/_static/toy_gan')
     return p.parse_args()
 
 
@@ -38,9 +38,8 @@ def main():
 
     from mmlinsem.apis import LinSemInferencer
     from mmlinsem.datasets import TOY_FACE_CLASSES, class_histogram, render_toy_face
-    from mmlinsem.models.semantic_extractor import img_to_uint8
-    from mmlinsem.visualization import grid, save_rgb
-    os.chdir(ROOT)
+    from mmlinsem.visualization import grid, img_to_uint8, save_rgb
+    os.chdir(REPO_ROOT)
     opts = {'model.generator.checkpoint': args.checkpoint} if args.checkpoint else None
     inf = LinSemInferencer(args.config, cfg_options=opts)
     k = len(TOY_FACE_CLASSES)

@@ -1,7 +1,7 @@
 """Train any mmlinsem job: ``python tools/train.py CONFIG [--work-dir D] [--resume]``."""
 import argparse
 
-from _common import build_runner, check_amp, config_from_args, parse_common, run_main
+from mmlinsem.utils import build_runner, check_amp, config_from_args, parse_common, run_main
 
 
 def parse_args():
@@ -29,6 +29,13 @@ def main():
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     cfg.resume = args.resume
+    if args.resume and cfg.get('load_from') is None:
+        from mmengine.runner import find_latest_checkpoint
+        if find_latest_checkpoint(cfg.work_dir) is None:  # else mmengine logs "... None"
+            print(
+                f'no checkpoint to resume from in {cfg.work_dir}: training from the start',
+                flush=True)
+            cfg.resume = False
     runner = build_runner(cfg)
     runner.train()
 

@@ -12,3 +12,5 @@ model = dict(
     head=dict(type='LSEHead'),
     micro_batch=4)
 train_dataloader = dict(batch_sampler=dict(schedule={{_base_.train_batch_schedule}}))
+# tools/scs.py: latents drawn to pick the start of each sample (the face setting, as the original's FFHQ experiments)
+scs_cfg = dict(n_init=100)

@@ -1,3 +1,5 @@
 # NSE-2 on PGGAN LSUN church 256, ADE20K teacher (7 classes); same data, teacher and schedule as the LSE job.
 _base_ = ['../lse/lse_pggan-church256_ade.py']
 model = dict(head=dict(_delete_=True, type='NSE2Head'))
+# tools/scs.py: latents drawn to pick the start of each sample (as the original's church experiments)
+scs_cfg = dict(n_init=100)

@@ -1,3 +1,5 @@
 # NSE-2 on StyleGAN CelebA-HQ 1024, face parser (15 classes); same data, teacher and schedule as the LSE job.
 _base_ = ['../lse/lse_stylegan-celebahq1024_face.py']
 model = dict(head=dict(_delete_=True, type='NSE2Head'))
+# tools/scs.py: latents drawn to pick the start of each sample (the face setting, as the original's FFHQ experiments)
+scs_cfg = dict(n_init=100)

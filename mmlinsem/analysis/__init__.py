@@ -1,4 +1,4 @@
-from .category_selection import read_per_class_iou, select_categories
+from .category_selection import markdown_table, read_per_class_iou, select_categories
 from .class_centres import class_centres, forge_lse_from_centres
 from .cosine_similarity import category_cosine_similarity, fair_feature_sampling
 from .evaluate import evaluate_extractor
@@ -6,7 +6,8 @@ from .layerwise import layerwise_miou, layerwise_predictions
 from .scalars import last_scalar, read_scalars, scalar_series
 
 __all__ = [
-    'select_categories', 'read_per_class_iou', 'class_centres', 'forge_lse_from_centres',
-    'fair_feature_sampling', 'category_cosine_similarity', 'evaluate_extractor', 'layerwise_miou',
-    'layerwise_predictions', 'read_scalars', 'scalar_series', 'last_scalar'
+    'select_categories', 'read_per_class_iou', 'markdown_table', 'class_centres',
+    'forge_lse_from_centres', 'fair_feature_sampling', 'category_cosine_similarity',
+    'evaluate_extractor', 'layerwise_miou', 'layerwise_predictions', 'read_scalars',
+    'scalar_series', 'last_scalar'
 ]

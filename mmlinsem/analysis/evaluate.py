@@ -3,8 +3,8 @@ import numpy as np
 import torch
 
 from mmlinsem.datasets import LatentSeedDataset
-from mmlinsem.datasets.latent_seed_dataset import default_palette
 from mmlinsem.evaluation import PaperIoUMetric, aggregate_iou
+from mmlinsem.visualization import default_palette
 
 
 @torch.no_grad()

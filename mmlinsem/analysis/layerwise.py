@@ -3,9 +3,7 @@ import numpy as np
 import torch
 
 from mmlinsem.datasets.latent_seed_dataset import latent_for
-from mmlinsem.errors import MMLinsemError
 from mmlinsem.evaluation import aggregate_iou, per_image_iou
-from mmlinsem.models.heads.multi_layer_head import upsample
 
 
 @torch.no_grad()
@@ -13,15 +11,10 @@ def layerwise_predictions(model, z: torch.Tensor):
     """Images, teacher labels, per-layer argmax masks (L, N, H, W) and the final mask."""
     head = model.head_module
     img, feats, labels = model.generate(z)
-    out = head(feats, return_layers=True)
-    final, layers = out
-    if layers is None:
-        raise MMLinsemError(f'{type(head).__name__} has no per-layer outputs; use an LSE or '
-                            'NSE-1 head (trained with aux_loss_weight=0.1 for layer-wise '
-                            'semantics)')
     size = tuple(labels.shape[-2:])
-    per_layer = torch.stack([upsample(logit, size).argmax(1) for logit in layers])
-    return img, labels, per_layer, upsample(final, size).argmax(1)
+    layers = head.layer_logits(feats, size)  # raises for heads without per-layer logits
+    per_layer = torch.stack([logit.argmax(1) for logit in layers])
+    return img, labels, per_layer, head(feats, size=size).argmax(1)
 
 
 @torch.no_grad()

@@ -1,11 +1,31 @@
 from .closed_form_lse import fit_lse_closed_form, sample_features
+from .dataset_export import (bootstrap_lse_ensemble, ensemble_predict, export_dataset,
+                             finalize_export, load_head, read_meta, write_seg_config)
 from .inferencer import LinSemInferencer
+from .latent_optim import init_param, label_size, predict_logits, regularised_loss, render
 from .scs import evaluate_scs, semantic_conditional_sample
 from .sefa import edit_wplus, sefa_directions, style_projections
-from .sie import color_edit, fuse_stroke, semantic_image_edit
+from .semantic_directions import (compare_locality, direction_grid, directions_markdown,
+                                  head_jacobian, locality_score, measure_direction, name_directions,
+                                  parse_layers, pca_directions, region_directions,
+                                  strength_for_change)
+from .sie import color_edit, edit_metrics, fuse_stroke, semantic_image_edit
+from .uncertainty import (ensemble_label, ensemble_uncertainty, image_scores, js_divergence,
+                          keep_mask)
 
 __all__ = [
     'LinSemInferencer', 'sefa_directions', 'edit_wplus', 'style_projections', 'fit_lse_closed_form',
     'sample_features', 'semantic_conditional_sample', 'evaluate_scs', 'semantic_image_edit',
-    'color_edit', 'fuse_stroke'
+    'color_edit', 'fuse_stroke', 'edit_metrics', 'init_param', 'label_size', 'predict_logits',
+    'regularised_loss', 'render'
+]
+__all__ += [
+    'export_dataset', 'finalize_export', 'bootstrap_lse_ensemble', 'ensemble_predict', 'load_head',
+    'read_meta', 'write_seg_config', 'js_divergence', 'ensemble_label', 'image_scores', 'keep_mask',
+    'ensemble_uncertainty'
+]
+__all__ += [
+    'name_directions', 'region_directions', 'compare_locality', 'pca_directions', 'head_jacobian',
+    'measure_direction', 'locality_score', 'strength_for_change', 'direction_grid',
+    'directions_markdown', 'parse_layers'
 ]

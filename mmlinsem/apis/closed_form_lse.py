@@ -16,7 +16,7 @@ from mmengine.logging import print_log
 
 from mmlinsem.datasets.latent_seed_dataset import latent_for
 from mmlinsem.errors import MMLinsemError
-from mmlinsem.models.heads.multi_layer_head import sample_points
+from mmlinsem.models.utils import sample_points
 
 
 def sample_features(feats: List[torch.Tensor], rows: torch.Tensor, cols: torch.Tensor,

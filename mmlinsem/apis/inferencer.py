@@ -10,6 +10,7 @@ from mmengine.runner.checkpoint import load_checkpoint
 from mmlinsem.datasets.latent_seed_dataset import latent_for
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.registry import MODELS, build_in_scope
+from .latent_optim import label_size, predict_logits
 
 
 class LinSemInferencer:
@@ -62,9 +63,7 @@ class LinSemInferencer:
     def segment(self, latents: torch.Tensor, space: str = 'z') -> dict:
         """Images, LSE masks and teacher masks of a latent batch."""
         img, feats = self.model.generator(latents.to(self.device), space=space)
-        from .scs import label_size
         size = label_size(self.model)
-        from .latent_optim import predict_logits
         pred = predict_logits(self.model, img, feats, size, 'head').argmax(1)
         teacher = self.model.teacher(img) if self.model.teacher is not None else None
         return dict(images=img, masks=pred, teacher_masks=teacher)

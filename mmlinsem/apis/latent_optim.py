@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from mmlinsem.errors import MMLinsemError
-from mmlinsem.models.heads.multi_layer_head import upsample
+from mmlinsem.models.utils import upsample
 
 SPACES = ('z', 'w', 'w+', 'mixz')
 AMP_DTYPES = dict(bfloat16=torch.bfloat16, float16=torch.float16)
@@ -62,6 +62,31 @@ def to_wp(generator, latent: torch.Tensor, space: str) -> torch.Tensor:
     return generator.to_wp(latent, space, truncate=False)
 
 
+def label_size(model):
+    """(H, W) of labels and targets: the teacher's ``output_size``, else the image size."""
+    if model.teacher is not None and getattr(model.teacher, 'output_size', None):
+        return tuple(model.teacher.output_size)
+    return tuple(model.generator.image_size)
+
+
+def init_param(generator, z: torch.Tensor, space: str) -> torch.Tensor:
+    """z batch -> the optimised parameter in ``space`` (no truncation)."""
+    if space == 'z':
+        return z
+    if space == 'mixz':
+        return z[:, None].repeat(1, generator.num_latents, 1)
+    return generator.to_wp(z, 'z', truncate=False) if space == 'w+' else generator.z_to_w(z)
+
+
+def render(generator, param: torch.Tensor, space: str):
+    """(fp32 image, features) of the latent parameter."""
+    if space == 'z' and not generator.style_based:
+        img, feats = generator(param, space='z')
+    else:
+        img, feats = generator(to_wp(generator, param, space), space='w+', truncate=False)
+    return img.float(), feats
+
+
 def predict_logits(model, img, feats, size, predictor: str) -> torch.Tensor:
     """Class logits at ``size`` from the LSE head or (differentiably) from the teacher."""
     if predictor == 'teacher':
@@ -69,7 +94,7 @@ def predict_logits(model, img, feats, size, predictor: str) -> torch.Tensor:
             raise MMLinsemError("predictor='teacher' needs a configured teacher")
         logits = model.teacher.logits(img)
     elif predictor == 'head':
-        logits = model.head(feats)
+        logits = model.head(feats, size=size)
     else:
         raise MMLinsemError(f"predictor must be 'head' or 'teacher', got {predictor!r}")
     return upsample(logits, size).float()
@@ -82,11 +107,15 @@ def regularised_loss(logits,
                      reg_init: float,
                      reg_prior: float,
                      ignore_index: int = 255) -> torch.Tensor:
-    """CE to the target + reg_init ||p - p0||^2 + reg_prior ||p||^2 (per latent vector)."""
+    """CE to the target + ``reg_init ||p - p0||^2`` + ``reg_prior ||p||^2 / n``.
+
+    As the original (LinearGAN ``manipulation``): the initial-latent term is a plain sum
+    over every element of the parameter (all its latent vectors), while the prior term is
+    averaged over the ``n`` latent vectors (rows of the last dimension).
+    """
     ce = F.cross_entropy(logits, target, ignore_index=ignore_index)
-    vectors = param.reshape(-1, param.shape[-1])
-    n = vectors.shape[0]
-    return (ce + reg_init * (param - param0).pow(2).sum() / n + reg_prior * param.pow(2).sum() / n)
+    n = param.reshape(-1, param.shape[-1]).shape[0]
+    return ce + reg_init * (param - param0).pow(2).sum() + reg_prior * param.pow(2).sum() / n
 
 
 def run_adam(step_fn,

@@ -7,32 +7,8 @@ from mmengine.logging import print_log
 
 from mmlinsem.datasets.latent_seed_dataset import latent_for, sample_seed
 from mmlinsem.evaluation import aggregate_iou, per_image_iou
-from .latent_optim import (amp_option, check_target, frozen, predict_logits, regularised_loss,
-                           run_adam, to_wp)
-
-
-def label_size(model):
-    if model.teacher is not None and getattr(model.teacher, 'output_size', None):
-        return tuple(model.teacher.output_size)
-    return tuple(model.generator.image_size)
-
-
-def init_param(generator, z: torch.Tensor, space: str) -> torch.Tensor:
-    """z batch -> the optimised parameter in ``space`` (no truncation)."""
-    if space == 'z':
-        return z
-    if space == 'mixz':
-        return z[:, None].repeat(1, generator.num_latents, 1)
-    return generator.to_wp(z, 'z', truncate=False) if space == 'w+' else generator.z_to_w(z)
-
-
-def render(generator, param: torch.Tensor, space: str):
-    """(fp32 image, features) of the latent parameter."""
-    if space == 'z' and not generator.style_based:
-        img, feats = generator(param, space='z')
-    else:
-        img, feats = generator(to_wp(generator, param, space), space='w+', truncate=False)
-    return img.float(), feats
+from .latent_optim import (amp_option, check_target, frozen, init_param, label_size, predict_logits,
+                           regularised_loss, render, run_adam)
 
 
 @amp_option

@@ -14,10 +14,15 @@ from mmlinsem.errors import MMLinsemError
 
 
 def style_projections(generator: nn.Module) -> List[nn.Module]:
-    """Modules mapping the latent to each layer's style, ordered by w+ index."""
+    """Modules mapping the latent to each layer's style, one per w+ index, in order.
+
+    StyleGAN2: index i < L-1 is the style of conv i; the last w+ index feeds only the final
+    ToRGB layer, so its style projection stands there (as genforce/sefa's
+    ``output{L // 2}`` for the last layer index).
+    """
     names = [cls.__name__ for cls in type(generator).__mro__]
     if 'StyleGAN2Generator' in names:
-        convs = [generator.conv1] + list(generator.convs)
+        convs = [generator.conv1] + list(generator.convs) + [generator.to_rgbs[-1]]
         return [c.conv.style_modulation for c in convs]
     if 'StyleGAN1Generator' in names:
         return [m for block in generator.convs for m in (block.adain1.affine, block.adain2.affine)]

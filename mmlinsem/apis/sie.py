@@ -5,9 +5,8 @@ import torch
 import torch.nn.functional as F
 
 from mmlinsem.errors import MMLinsemError
-from .latent_optim import (amp_option, check_target, frozen, predict_logits, regularised_loss,
-                           run_adam)
-from .scs import init_param, label_size, render
+from .latent_optim import (amp_option, check_target, frozen, init_param, label_size, predict_logits,
+                           regularised_loss, render, run_adam)
 
 
 def fuse_stroke(mask: torch.Tensor, stroke: torch.Tensor, label: int) -> torch.Tensor:
@@ -68,6 +67,9 @@ def semantic_image_edit(model,
     (the original's mixwp) with the SCS regularisers. Returns the edited image, its new
     mask and metrics: agreement with the target inside the edited region, mean pixel
     change outside it. ``amp``: see :func:`~.latent_optim.amp_option`.
+
+    ``lr=0.01`` is the learning rate of the original's interactive web application; the
+    original's editing script used 0.002 -- pass ``lr=0.002`` to reproduce that script.
     """
     gen = model.generator
     size = label_size(model)
@@ -105,6 +107,13 @@ def semantic_image_edit(model,
         **edit_metrics(img0, img, pred, target, region))
 
 
+def _at_size(mask: torch.Tensor, size) -> torch.Tensor:
+    """A bool mask resized (nearest) to ``size`` when it is not already that size."""
+    if tuple(mask.shape) == tuple(size):
+        return mask
+    return F.interpolate(mask[None, None].float(), size=tuple(size), mode='nearest')[0, 0].bool()
+
+
 @amp_option
 def color_edit(model,
                latent: torch.Tensor,
@@ -114,27 +123,50 @@ def color_edit(model,
                space: str = 'mixz',
                steps: int = 50,
                lr: float = 0.01,
-               preserve: float = 1.0) -> dict:
-    """The colour-space baseline: pull stroke pixels to ``color`` (RGB in [-1, 1]) and keep
-    the other pixels as they were; no semantics involved. ``amp`` as in SIE."""
+               preserve: float = 1.0,
+               label: Optional[int] = None) -> dict:
+    """The color-space baseline of SIE: pull stroke pixels to ``color`` (RGB in [-1, 1])
+    and keep the other pixels as they were; no semantics involved. ``amp`` as in SIE.
+
+    ``stroke`` is a bool mask at the image size or at the label size (then resized,
+    nearest, for the pixel loss). With ``label``, the result is scored as SIE's: the
+    target is the original LSE mask with ``label`` painted on the stroke, the edited image
+    is read by the LSE (``mask``) and ``target_agreement_inside`` /
+    ``pixel_change_outside`` are returned (see :func:`edit_metrics`).
+    """
     gen = model.generator
     param0 = _start(model, latent, latent_space, space)
     with torch.no_grad():
-        img0, _ = render(gen, param0, space)
+        img0, feats0 = render(gen, param0, space)
+    size, image_size = label_size(model), tuple(img0.shape[-2:])
     stroke = torch.as_tensor(stroke).bool().to(img0.device)
-    if tuple(stroke.shape) != tuple(img0.shape[-2:]):
-        raise MMLinsemError(f'stroke mask must be {tuple(img0.shape[-2:])}, got '
-                            f'{tuple(stroke.shape)}')
+    if tuple(stroke.shape) not in (image_size, tuple(size)):
+        raise MMLinsemError(f'stroke mask must be {image_size} (image) or {tuple(size)} '
+                            f'(labels), got {tuple(stroke.shape)}')
+    pixels = _at_size(stroke, image_size)
     color = torch.as_tensor(color, dtype=img0.dtype, device=img0.device).view(1, 3, 1, 1)
     param = param0.clone()
 
     def step(p):
         img, _ = render(gen, p, space)
-        inside = (img - color).pow(2).mean(1)[0][stroke].mean()
-        outside = (img - img0).pow(2).mean(1)[0][~stroke].mean()
+        inside = (img - color).pow(2).mean(1)[0][pixels].mean()
+        outside = (img - img0).pow(2).mean(1)[0][~pixels].mean()
         return inside + preserve * outside
 
     history = run_adam(step, param, steps, lr)
     with torch.no_grad():
-        img, _ = render(gen, param, space)
-    return dict(latent=param.detach(), image=img, original_image=img0, loss_history=history)
+        img, feats = render(gen, param, space)
+    out = dict(latent=param.detach(), image=img, original_image=img0, loss_history=history)
+    if label is None:
+        return out
+    with torch.no_grad():
+        current = predict_logits(model, img0, feats0, size, 'head').argmax(1)[0]
+        mask = predict_logits(model, img, feats, size, 'head').argmax(1)[0]
+    target = fuse_stroke(current, _at_size(stroke, size), label)
+    region = target != current
+    out.update(
+        mask=mask,
+        target=target,
+        original_mask=current,
+        **edit_metrics(img0, img, mask, target, region))
+    return out

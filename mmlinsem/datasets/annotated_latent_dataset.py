@@ -10,7 +10,8 @@ from torch.utils.data import Dataset
 
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.registry import DATASETS
-from .latent_seed_dataset import default_palette, sample_seed
+from mmlinsem.visualization import default_palette
+from .latent_seed_dataset import sample_seed
 
 
 def load_latent(path: str) -> torch.Tensor:

@@ -1,5 +1,5 @@
 """Synthetic dataset: index -> seed -> latent, a pure function of (seed, index)."""
-from typing import Optional, Sequence
+from typing import Optional
 
 import numpy as np
 import torch
@@ -7,6 +7,7 @@ from torch.utils.data import Dataset
 
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.registry import DATASETS
+from mmlinsem.visualization import default_palette
 
 
 def sample_seed(seed: int, index: int) -> int:
@@ -65,14 +66,3 @@ class LatentSeedDataset(Dataset):
             inputs=latent_for(self.seed, index, (self.latent_dim, )),
             sample_idx=int(index),
             sample_seed=sample_seed(self.seed, index))
-
-
-def default_palette(n: int) -> Sequence[Sequence[int]]:
-    """A fixed high-contrast palette: black background, then spread hues."""
-    import colorsys
-    pal = [[0, 0, 0]]
-    for i in range(1, n):
-        h = (i * 0.618033988749895) % 1.0
-        s, v = (0.9, 0.95) if i % 2 else (0.6, 0.8)
-        pal.append([int(255 * c) for c in colorsys.hsv_to_rgb(h, s, v)])
-    return pal

@@ -7,7 +7,7 @@ from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 
 from mmlinsem.registry import HOOKS
-from mmlinsem.visualization import grid, overlay, save_rgb
+from mmlinsem.visualization import default_palette, grid, overlay, save_rgb
 
 
 @HOOKS.register_module()
@@ -19,7 +19,11 @@ class OverlayHook(Hook):
     Args:
         num_samples (int): rows of the grid.
         scale (int): nearest-neighbour zoom for small images.
+        out_dir (str): sub-folder of the work dir for the grids.
         show_dir (str, optional): explicit output folder (``tools/test.py --show-dir``).
+
+    Colors come from ``runner.visualizer.dataset_meta['palette']`` (set by
+    ``SyncMetaHook`` / the evaluation loop), else :func:`~mmlinsem.visualization.default_palette`.
     """
     priority = 'LOW'
 
@@ -47,10 +51,9 @@ class OverlayHook(Hook):
         if not self._rows or not is_main_process():  # rank 0 draws its own shard
             self._rows = []
             return
-        meta = getattr(runner, '_mmlinsem_dataset_meta', None) or {}
+        meta = runner.visualizer.dataset_meta or {}  # set by SyncMetaHook / the eval loop
         palette = meta.get('palette')
         if palette is None:
-            from mmlinsem.datasets.latent_seed_dataset import default_palette
             palette = default_palette(256)
         rows = []
         for img, gt, pred in self._rows:

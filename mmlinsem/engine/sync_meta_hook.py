@@ -1,21 +1,26 @@
 """Check that data and model agree, and give evaluators the model's class names."""
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 
-from mmlinsem.datasets.latent_seed_dataset import default_palette
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.registry import HOOKS
+from mmlinsem.utils.misc import unwrap_model
+from mmlinsem.visualization import default_palette
 
 
 def _model(runner):
-    model = runner.model
-    return model.module if is_model_wrapper(model) else model
+    return unwrap_model(runner.model)
 
 
 @HOOKS.register_module()
 class SyncMetaHook(Hook):
-    """Before a run: dataset latents must fit the generator and dataset classes (if any)
-    must equal the extractor's; evaluators without class names get the model's."""
+    """Before training and each evaluation: dataset latents must fit the generator and
+    dataset classes (if any) must equal the extractor's. Evaluators without class names
+    get the model's; the resulting ``dataset_meta`` (classes, palette) is also set on
+    ``runner.visualizer.dataset_meta``, where other hooks (``OverlayHook``) read it.
+
+    Runs at VERY_HIGH priority, so its checks come before any hook that uses the data
+    (e.g. ``ClosedFormLSEHook``). Takes no arguments.
+    """
     priority = 'VERY_HIGH'
 
     def _check_loader(self, runner, loader, what):
@@ -34,13 +39,6 @@ class SyncMetaHook(Hook):
                                 f'but the extractor has {len(model.classes)} '
                                 f'{list(model.classes)}')
 
-    def before_run(self, runner):
-        for what in ('train', 'val', 'test'):
-            loader = getattr(runner, f'_{what}_dataloader', None)
-            if isinstance(loader, dict):
-                continue  # not built yet: checked when its loop starts
-            self._check_loader(runner, loader, what)
-
     def _sync(self, runner, loop):
         model = _model(runner)
         if not hasattr(model, 'classes'):
@@ -51,10 +49,13 @@ class SyncMetaHook(Hook):
             meta['classes'] = list(model.classes)
         meta.setdefault('palette', default_palette(len(meta['classes'])))
         loop.evaluator.dataset_meta = meta
-        runner._mmlinsem_dataset_meta = meta
+        runner.visualizer.dataset_meta = meta
 
     def before_train(self, runner):
         self._check_loader(runner, runner.train_dataloader, 'train')
+        val_loop = runner.val_loop  # built by Runner.train: fail before the first iteration
+        if val_loop is not None:
+            self._check_loader(runner, val_loop.dataloader, 'val')
 
     def before_val(self, runner):
         self._sync(runner, runner.val_loop)

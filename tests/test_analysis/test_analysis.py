@@ -6,7 +6,7 @@ import torch.nn.functional as F
 
 from mmlinsem.analysis import (category_cosine_similarity, class_centres, fair_feature_sampling,
                                forge_lse_from_centres)
-from mmlinsem.models.heads.multi_layer_head import upsample
+from mmlinsem.models import upsample
 from mmlinsem.registry import MODELS
 from conftest import run_tool, stylegan2_cfg, tiny_teacher_cfg
 

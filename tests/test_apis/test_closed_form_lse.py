@@ -2,8 +2,7 @@
 import torch
 
 from mmlinsem.apis import fit_lse_closed_form, sample_features
-from mmlinsem.models import LSEHead
-from mmlinsem.models.heads.multi_layer_head import upsample
+from mmlinsem.models import LSEHead, upsample
 from mmlinsem.registry import MODELS
 from conftest import run_tool, stylegan2_cfg
 

@@ -86,6 +86,30 @@ def test_color_edit_baseline(model):
     d0 = (out['original_image'][0][:, stroke] - red).pow(2).mean()
     d1 = (out['image'][0][:, stroke] - red).pow(2).mean()
     assert d1 < d0
+    assert 'mask' not in out  # scored only when given the label it stands for
+
+
+def test_color_edit_baseline_is_scored_as_sie(model):
+    """The color baseline's metrics come from the API: its edited image read by the LSE
+    against SIE's target (the original LSE mask with the label painted on the stroke)."""
+    from mmlinsem.apis import edit_metrics, predict_logits, render
+    z = torch.randn(16, generator=torch.Generator().manual_seed(3))
+    stroke = torch.zeros(16, 16, dtype=torch.bool)
+    stroke[4:10, 4:10] = True
+    sie = semantic_image_edit(model, z, stroke=stroke, label=2, steps=1)
+    out = color_edit(model, z, stroke, color=[1.0, -1.0, -1.0], steps=5, lr=0.05, label=2)
+    assert torch.equal(out['target'], sie['target'])
+    assert torch.equal(out['original_mask'], sie['original_mask'])
+    with torch.no_grad():
+        img, feats = render(model.generator, out['latent'], 'mixz')
+        mask = predict_logits(model, img, feats, (16, 16), 'head').argmax(1)[0]
+    assert torch.equal(out['mask'], mask)
+    expected = edit_metrics(out['original_image'], out['image'], mask, out['target'], out['target']
+                            != out['original_mask'])
+    assert out['target_agreement_inside'] == expected['target_agreement_inside']
+    assert out['pixel_change_outside'] == pytest.approx(expected['pixel_change_outside'])
+    with pytest.raises(MMLinsemError, match='stroke mask must be'):
+        color_edit(model, z, torch.zeros(5, 5, dtype=torch.bool), color=[0, 0, 0], steps=1)
 
 
 def test_scs_and_sie_tools(tmp_path):
@@ -110,7 +134,7 @@ def test_scs_and_sie_tools(tmp_path):
     assert res.returncode == 0, res.stderr[-2000:]
     m = json.load(open(tmp_path / 'sie' / 'metrics.json'))
     assert m['label'] == 'b' and m['amp'] == 'bfloat16' and m['num_edits'] == 2
-    for method in ('lse', 'colour_baseline'):  # the summary is the mean over the edits
+    for method in ('lse', 'color_baseline'):  # the summary is the mean over the edits
         per_edit = [e[method]['pixel_change_outside'] for e in m['edits']]
         assert abs(m[method]['pixel_change_outside'] - sum(per_edit) / 2) < 1e-9
     res = run_tool('tools/sie.py', 'tests/configs/tiny_lse.py', ckpt, '--label', 'b', '--box',
@@ -145,8 +169,8 @@ def test_amp_scs_and_sie_follow_fp32(model, amp):
     stroke[4:10, 4:10] = True
     edit = semantic_image_edit(model, z, stroke=stroke, label=2, steps=10, lr=0.05, amp=amp)
     assert edit['loss_history'][-1] < edit['loss_history'][0]
-    colour = color_edit(model, z, stroke, color=[1.0, -1.0, -1.0], steps=10, lr=0.05, amp=amp)
-    assert colour['loss_history'][-1] < colour['loss_history'][0]
+    color = color_edit(model, z, stroke, color=[1.0, -1.0, -1.0], steps=10, lr=0.05, amp=amp)
+    assert color['loss_history'][-1] < color['loss_history'][0]
     res = evaluate_scs(model, [target], samples_per_target=1, n_init=2, steps=2, amp=amp)
     assert 0 <= res['miou'] <= 100
     with pytest.raises(MMLinsemError, match='amp must be'):

@@ -48,3 +48,42 @@ def test_sefa_tool_writes_grids(tmp_path):
     assert res.returncode == 0, res.stderr[-2000:]
     assert {'sefa_sample0.png', 'sefa_sample1.png', 'directions.pt',
             'eigenvalues.json'} <= set(os.listdir(tmp_path))
+
+
+def test_all_covers_every_wplus_index_including_the_final_torgb():
+    """Issue 11.4c: as genforce/sefa, 'all' is every w+ index; the last one (read only by
+    StyleGAN2's final ToRGB) maps through that layer's style projection."""
+    fg = FeatureGenerator(stylegan2_cfg(16))
+    g = fg.generator
+    projections = style_projections(g)
+    assert len(projections) == fg.num_latents == g.num_latents
+    assert projections[-1] is g.to_rgbs[-1].conv.style_modulation
+    _, _, used = sefa_directions(g, 'all', 2)
+    assert used == list(range(g.num_latents))
+    last = g.num_latents - 1
+    dirs, _, used = sefa_directions(g, [last], 2)  # refused before (index out of range)
+    assert used == [last] and dirs.shape == (2, 16)
+    with pytest.raises(MMLinsemError, match='out of range'):
+        sefa_directions(g, [g.num_latents])
+
+
+def test_each_projection_reads_its_wplus_index():
+    """Perturbing w+ index i changes exactly the style that projection i computes."""
+    fg = FeatureGenerator(stylegan2_cfg(16))
+    g = fg.generator
+    projections = style_projections(g)
+    seen = {}
+    hooks = [
+        m.register_forward_hook(lambda m, i, o, k=k: seen.__setitem__(k, i[0].detach().clone()))
+        for k, m in enumerate(projections)
+    ]
+    try:
+        wp = torch.randn(1, g.num_latents, 16)
+        with torch.no_grad():
+            fg(wp, space='w+', truncate=False)
+    finally:
+        for h in hooks:
+            h.remove()
+    assert sorted(seen) == list(range(g.num_latents))
+    for k, style_input in seen.items():
+        assert torch.equal(style_input, wp[:, k]), k

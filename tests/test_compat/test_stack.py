@@ -123,3 +123,58 @@ def test_internal_builds_do_not_depend_on_the_current_default_scope():
             teacher=tiny_teacher_cfg(),
             head=dict(type='LSEHead'))
     assert model.teacher.num_classes == 4
+
+
+def test_one_atomic_writer_serves_pictures_and_checkpoints(tmp_path, monkeypatch):
+    import numpy as np
+
+    import mmlinsem.compat as compat
+    import mmlinsem.visualization as vis
+    calls = []
+    real = compat.atomic_write
+    monkeypatch.setattr(vis, 'atomic_write', lambda p, d: calls.append(p) or real(p, d))
+    path = tmp_path / 'pics' / 'a.png'
+    vis.save_rgb(str(path), np.zeros((4, 5, 3), np.uint8))
+    assert calls == [str(path)] and path.is_file()
+    assert [p.name for p in path.parent.iterdir()] == ['a.png']
+    import cv2
+    assert cv2.imread(str(path)).shape == (4, 5, 3)
+
+
+def test_known_noise_is_dropped_from_mmengine_loggers(capsys):
+    import logging
+
+    from mmengine.fileio import FileClient
+    from mmengine.logging import MMLogger, print_log
+    logger = MMLogger.get_instance('mmlinsem_noise_test', log_level='INFO')
+    FileClient.infer_client(None, '.')  # what mmengine's CheckpointHook does on every run
+    print_log('a useful line', logger=logger, level=logging.INFO)
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert 'a useful line' in text
+    assert 'FileClient' not in text and 'HardDiskBackend' not in text
+
+
+def test_optimizer_visits_only_trainable_modules(capsys):
+    from mmengine.logging import MMLogger
+    from mmengine.optim import build_optim_wrapper
+    from mmengine.registry import DefaultScope
+    from torch import nn
+
+    from mmlinsem.engine import TrainableOptimWrapperConstructor
+    from mmlinsem.registry import OPTIM_WRAPPER_CONSTRUCTORS
+    MMLogger.get_instance('mmlinsem_optim_test', log_level='INFO')  # logs to captured stdout
+    model = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 2))
+    model[0].requires_grad_(False)
+    cfg = dict(
+        optimizer=dict(type='SGD', lr=0.1),
+        paramwise_cfg=dict(custom_keys={'1.weight': dict(lr_mult=10.0)}))
+    with DefaultScope.overwrite_default_scope('mmlinsem'):
+        wrapper = build_optim_wrapper(model, cfg)
+    assert OPTIM_WRAPPER_CONSTRUCTORS.get('DefaultOptimWrapperConstructor') is \
+        TrainableOptimWrapperConstructor
+    groups = wrapper.optimizer.param_groups
+    assert sum(len(g['params']) for g in groups) == 2  # model[1]'s weight and bias
+    assert sorted(g['lr'] for g in groups) == [0.1, 1.0]
+    out = capsys.readouterr()
+    assert 'requires_grad' not in out.out + out.err

@@ -35,12 +35,12 @@ def _last_line(res):
 
 def test_one_line_errors(tmp_path):
     line = _last_line(
-        run_tool('tools/train.py', 'tests/configs/tiny_lse.py', '--cfg-options',
-                 'model.generator.layers=[conv1,convs.9]'))
+        run_tool('tools/train.py', 'tests/configs/tiny_lse.py', '--work-dir', str(tmp_path / 'a'),
+                 '--cfg-options', 'model.generator.layers=[conv1,convs.9]'))
     assert line.startswith('error: unknown generator layer(s)') and 'convs.3' in line
     line = _last_line(
-        run_tool('tools/train.py', 'tests/configs/tiny_lse.py', '--cfg-options',
-                 'model.head.num_classes=7'))
+        run_tool('tools/train.py', 'tests/configs/tiny_lse.py', '--work-dir', str(tmp_path / 'b'),
+                 '--cfg-options', 'model.head.num_classes=7'))
     assert line.startswith('error: head num_classes=7 but the teacher produces 4 classes')
     wd = str(tmp_path / 'nse1')
     assert run_tool('tools/train.py', 'tests/configs/tiny_nse1.py', '--work-dir', wd,

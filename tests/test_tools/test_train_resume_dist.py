@@ -62,13 +62,24 @@ def test_dist_train_two_processes_matches_single(full_run, tmp_path):
         OMP_NUM_THREADS='1',
         PORT=str(29500 + os.getpid() % 1000))
     import subprocess
-    res = subprocess.run(['bash', 'tools/dist_train.sh', CFG, '2', '--work-dir', wd],
-                         cwd=ROOT,
+
+    # run from a scratch folder: mmengine's result collection under DDP makes a
+    # ``.dist_test/`` folder in the current directory
+    scratch = tmp_path / 'cwd'
+    scratch.mkdir()
+    left_before = os.path.exists(os.path.join(ROOT, '.dist_test'))
+    res = subprocess.run([
+        'bash',
+        os.path.join(ROOT, 'tools', 'dist_train.sh'),
+        os.path.join(ROOT, CFG), '2', '--work-dir', wd
+    ],
+                         cwd=str(scratch),
                          env=env,
                          capture_output=True,
                          text=True,
                          timeout=900)
     _ok(res)
+    assert os.path.exists(os.path.join(ROOT, '.dist_test')) == left_before  # nothing new
     a, b = _head(full_run), _head(wd)
     for k in a:
         assert torch.allclose(a[k], b[k], atol=1e-5), (k, (a[k] - b[k]).abs().max())

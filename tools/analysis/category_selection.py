@@ -15,10 +15,8 @@ import argparse
 import json
 import os
 import os.path as osp
-import sys
 
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
-from _common import run_main, run_tool_checked  # noqa: E402
+from mmlinsem.utils import run_main, run_tool_checked
 
 
 def parse_args():
@@ -34,8 +32,7 @@ def parse_args():
 
 def main():
     args = parse_args()
-    from mmlinsem.analysis.category_selection import (markdown_table, read_per_class_iou,
-                                                      select_categories)
+    from mmlinsem.analysis import markdown_table, read_per_class_iou, select_categories
     from mmlinsem.errors import MMLinsemError
     result_dirs = [(osp.basename(osp.normpath(d)), d) for d in args.results]
     for cfg in args.configs:

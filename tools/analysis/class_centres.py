@@ -11,10 +11,8 @@ import argparse
 import json
 import os
 import os.path as osp
-import sys
 
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
-from _common import run_main  # noqa: E402
+from mmlinsem.utils import run_main
 
 
 def parse_args():
@@ -33,12 +31,10 @@ def main():
     args = parse_args()
     import torch
 
-    from mmlinsem.analysis import class_centres, evaluate_extractor, forge_lse_from_centres
-    from mmlinsem.analysis.category_selection import markdown_table
+    from mmlinsem.analysis import (class_centres, evaluate_extractor, forge_lse_from_centres,
+                                   markdown_table)
     from mmlinsem.apis import LinSemInferencer
-    from mmlinsem.datasets.latent_seed_dataset import default_palette
-    from mmlinsem.models.semantic_extractor import img_to_uint8
-    from mmlinsem.visualization import grid, overlay, save_rgb
+    from mmlinsem.visualization import default_palette, grid, img_to_uint8, overlay, save_rgb
     forged = LinSemInferencer(args.config, device=args.device)
     centres = class_centres(forged.model, args.num_images, args.pixels_per_image)
     forge_lse_from_centres(forged.model, centres)

@@ -10,10 +10,8 @@ import argparse
 import json
 import os
 import os.path as osp
-import sys
 
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
-from _common import run_main  # noqa: E402
+from mmlinsem.utils import run_main
 
 
 def parse_args():

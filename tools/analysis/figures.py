@@ -14,10 +14,8 @@ import argparse
 import json
 import os
 import os.path as osp
-import sys
 
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
-from _common import run_main  # noqa: E402
+from mmlinsem.utils import run_main
 
 
 def parse_args():
@@ -42,7 +40,7 @@ def curves(args):
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
 
-    from mmlinsem.analysis.scalars import read_scalars, scalar_series
+    from mmlinsem.analysis import read_scalars, scalar_series
     from mmlinsem.errors import MMLinsemError
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.5))
     found = False
@@ -68,10 +66,8 @@ def curves(args):
 
 def qualitative(args):
     from mmlinsem.apis import LinSemInferencer
-    from mmlinsem.datasets.latent_seed_dataset import default_palette
     from mmlinsem.errors import MMLinsemError
-    from mmlinsem.models.semantic_extractor import img_to_uint8
-    from mmlinsem.visualization import colorize, grid, save_rgb
+    from mmlinsem.visualization import colorize, default_palette, grid, img_to_uint8, save_rgb
     segs, names = [], []
     for spec in args.models:
         parts = spec.split(':')
@@ -92,7 +88,7 @@ def qualitative(args):
 
 
 def per_class(args):
-    from mmlinsem.analysis.category_selection import markdown_table, read_per_class_iou
+    from mmlinsem.analysis import markdown_table, read_per_class_iou
     results = [read_per_class_iou(osp.join(d, 'per_class_iou.csv')) for d in args.results]
     metrics = [osp.join(d, 'metrics.json') for d in args.results]
     miou = [json.load(open(m))['mIoU'] for m in metrics] \

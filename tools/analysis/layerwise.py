@@ -10,10 +10,8 @@ import argparse
 import json
 import os
 import os.path as osp
-import sys
 
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
-from _common import run_main  # noqa: E402
+from mmlinsem.utils import run_main
 
 
 def parse_args():
@@ -35,9 +33,7 @@ def main():
 
     from mmlinsem.analysis import layerwise_miou, layerwise_predictions
     from mmlinsem.apis import LinSemInferencer
-    from mmlinsem.datasets.latent_seed_dataset import default_palette
-    from mmlinsem.models.semantic_extractor import img_to_uint8
-    from mmlinsem.visualization import colorize, grid, save_rgb
+    from mmlinsem.visualization import colorize, default_palette, grid, img_to_uint8, save_rgb
     inf = LinSemInferencer(args.config, args.checkpoint, device=args.device)
     res = layerwise_miou(inf.model, args.num_samples)
     res['layers_names'] = list(inf.model.generator.layer_names)

@@ -1,7 +1,9 @@
+from .base_teacher import BaseTeacher
 from .encoding_teacher import EncodingTeacher
 from .label_maps import IdentityLabelMap, MergeLabelMap, SelectLabelMap
 from .segmentor_teacher import SegmentorTeacher
 
 __all__ = [
-    'SegmentorTeacher', 'EncodingTeacher', 'IdentityLabelMap', 'SelectLabelMap', 'MergeLabelMap'
+    'BaseTeacher', 'SegmentorTeacher', 'EncodingTeacher', 'IdentityLabelMap', 'SelectLabelMap',
+    'MergeLabelMap'
 ]

@@ -1,14 +1,12 @@
 """Adapter for the original scene teacher from pytorch-encoding (torch-encoding)."""
 from typing import Optional, Sequence
 
-import torch
 import torch.nn.functional as F
-from torch import nn
 
 from mmlinsem.data import ade20k_classes
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.registry import MODELS
-from .label_maps import build_label_map
+from .base_teacher import BaseTeacher
 
 WHY_UNAVAILABLE = (
     'torch-encoding 1.2.1 must be installed and patched for torch >= 2 by '
@@ -17,7 +15,7 @@ WHY_UNAVAILABLE = (
 
 
 @MODELS.register_module()
-class EncodingTeacher(nn.Module):
+class EncodingTeacher(BaseTeacher):
     """``encoding.models.get_model(name, pretrained=True)`` as a frozen labeller.
 
     Input normalisation follows the original: ImageNet mean/std on [0, 1] images at the
@@ -29,6 +27,8 @@ class EncodingTeacher(nn.Module):
             ``deeplab_resnest200_ade-7b9e7d3e.pth`` can also be put there by hand).
         checkpoint (str, optional): load a state dict from this path / URL instead.
         root (str): pytorch-encoding's model store folder.
+        label_map (dict, optional): ``SelectLabelMap`` / ``MergeLabelMap`` config.
+        classes (list[str], optional): the network's class names (default: ADE20K's 150).
     """
 
     def __init__(self,
@@ -65,21 +65,7 @@ class EncodingTeacher(nn.Module):
                                     f'{str(err).splitlines()[1].strip()}') from None
         net.aux = False
         self.net = net.eval().requires_grad_(False)
-        source = list(classes or ade20k_classes())
-        self.label_map = build_label_map(label_map, source)
-        self.classes = list(self.label_map.classes)
-        self.register_buffer(
-            'mean', torch.tensor([.485, .456, .406]).view(1, 3, 1, 1), persistent=False)
-        self.register_buffer(
-            'std', torch.tensor([.229, .224, .225]).view(1, 3, 1, 1), persistent=False)
-
-    @property
-    def num_classes(self):
-        return len(self.classes)
-
-    def train(self, mode=True):
-        self.training = mode  # the network stays in eval mode
-        return self
+        self.setup(classes or ade20k_classes(), label_map, (.485, .456, .406), (.229, .224, .225))
 
     def raw_logits(self, images):
         x = ((images.float() + 1) / 2 - self.mean) / self.std
@@ -88,10 +74,3 @@ class EncodingTeacher(nn.Module):
         if out.shape[-2:] != images.shape[-2:]:
             out = F.interpolate(out, images.shape[-2:], mode='bilinear', align_corners=True)
         return out
-
-    def logits(self, images):
-        return self.label_map.logits(self.raw_logits(images))
-
-    @torch.no_grad()
-    def forward(self, images):
-        return self.logits(images).argmax(1)

@@ -7,12 +7,11 @@ from mmengine.config import Config
 from mmengine.logging import print_log
 from mmengine.registry import DefaultScope
 from mmengine.runner.checkpoint import load_checkpoint
-from torch import nn
 
 from mmlinsem.data import named_classes
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.registry import MODELS
-from .label_maps import build_label_map
+from .base_teacher import BaseTeacher
 
 
 def _segmentor_cfg(segmentor: Union[dict, str]) -> dict:
@@ -30,7 +29,28 @@ def _segmentor_cfg(segmentor: Union[dict, str]) -> dict:
     cfg.pop('pretrained', None)
     if isinstance(cfg.get('backbone'), dict):  # never fetch ImageNet weights for a teacher
         cfg['backbone'] = dict(cfg['backbone'], init_cfg=None)
+    for key in ('decode_head', 'auxiliary_head'):
+        if cfg.get(key) is not None:
+            cfg[key] = _quiet_losses(cfg[key])
     return cfg
+
+
+def _quiet_losses(head):
+    """The teacher is frozen and never computes a loss, but mmseg builds its heads' losses
+    and warns for each default ``CrossEntropyLoss`` (``avg_non_ignore=False``). Ask for
+    ``avg_non_ignore=True`` (torch's mean) where the config does not say: no weights change."""
+    if isinstance(head, (list, tuple)):
+        return [_quiet_losses(h) for h in head]
+    head = dict(head)
+    loss = head.get('loss_decode',
+                    dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0))
+    losses = loss if isinstance(loss, (list, tuple)) else [loss]
+    losses = [
+        dict(ls, avg_non_ignore=ls.get('avg_non_ignore', True))
+        if str(ls.get('type', '')).split('.')[-1] == 'CrossEntropyLoss' else ls for ls in losses
+    ]
+    head['loss_decode'] = losses if isinstance(loss, (list, tuple)) else losses[0]
+    return head
 
 
 def _size2(value):
@@ -40,7 +60,7 @@ def _size2(value):
 
 
 @MODELS.register_module()
-class SegmentorTeacher(nn.Module):
+class SegmentorTeacher(BaseTeacher):
     """Label generator outputs with any mmseg segmentor.
 
     Args:
@@ -100,23 +120,9 @@ class SegmentorTeacher(nn.Module):
         if len(source) != n:
             raise MMLinsemError(f'teacher has {n} output classes but {len(source)} class '
                                 'names were given')
-        self.source_classes = source
-        self.label_map = build_label_map(label_map, source)
-        self.classes = list(self.label_map.classes)
+        self.setup(source, label_map, mean, std)
         self.input_size = _size2(input_size)
         self.output_size = _size2(output_size)
-        self.register_buffer(
-            'mean', torch.tensor(mean, dtype=torch.float).view(1, 3, 1, 1), persistent=False)
-        self.register_buffer(
-            'std', torch.tensor(std, dtype=torch.float).view(1, 3, 1, 1), persistent=False)
-
-    @property
-    def num_classes(self) -> int:
-        return len(self.classes)
-
-    def train(self, mode: bool = True):
-        self.training = mode  # the segmentor stays in eval mode (frozen BN)
-        return self
 
     def raw_logits(self, images: torch.Tensor) -> torch.Tensor:
         """Teacher logits over its own classes at the output size (differentiable)."""
@@ -130,12 +136,3 @@ class SegmentorTeacher(nn.Module):
         if tuple(logits.shape[-2:]) != size:
             logits = F.interpolate(logits, size, mode='bilinear', align_corners=True)
         return logits
-
-    def logits(self, images: torch.Tensor) -> torch.Tensor:
-        """Logits over the extractor's classes (after the label map)."""
-        return self.label_map.logits(self.raw_logits(images))
-
-    @torch.no_grad()
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
-        """(N, 3, H, W) RGB images in [-1, 1] -> (N, H, W) long labels."""
-        return self.logits(images).argmax(1)

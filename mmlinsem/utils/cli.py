@@ -1,10 +1,19 @@
-"""Shared plumbing of the tools: import path, one-line errors."""
+"""Plumbing shared by the command-line tools (``tools/*.py``): one-line errors, config
+loading, runner building, the flags of the latent-optimisation tools.
+
+Every helper imports its heavy dependencies when called, so ``--help`` stays fast.
+"""
+import os
 import os.path as osp
+import subprocess
 import sys
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
+#: the folder holding ``mmlinsem/`` (the repository root for an editable install)
+PACKAGE_DIR = osp.dirname(osp.dirname(osp.abspath(__file__)))
+REPO_ROOT = osp.dirname(PACKAGE_DIR)
+
+_BUILTIN_HOOKS = ('runtime_info', 'timer', 'sampler_seed', 'logger', 'param_scheduler',
+                  'checkpoint')
 
 
 def run_main(main):
@@ -21,7 +30,8 @@ def run_main(main):
 
 
 def load_config(path, cfg_options=None):
-    from mmengine.config import Config, DictAction  # noqa: F401
+    """``Config.fromfile(path)`` with ``cfg_options`` merged; a missing file is one error."""
+    from mmengine.config import Config
 
     from mmlinsem.errors import MMLinsemError
     if not osp.isfile(path):
@@ -33,6 +43,7 @@ def load_config(path, cfg_options=None):
 
 
 def check_amp():
+    """``--amp`` training needs CUDA (mmengine's AmpOptimWrapper)."""
     import torch
 
     from mmlinsem.errors import MMLinsemError
@@ -42,7 +53,7 @@ def check_amp():
 
 def add_pipeline_args(parser, out):
     """--device, --out, --cfg-options, --amp, --amp-dtype of the latent-optimisation tools
-    (SCS, SIE); ``inferencer_from_args`` builds their model."""
+    (SCS, SIE); :func:`inferencer_from_args` builds their model."""
     from mmengine.config import DictAction
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--out', default=out)
@@ -60,10 +71,13 @@ def add_pipeline_args(parser, out):
 
 
 def amp_from_args(args):
+    """The ``amp`` keyword of the APIs from ``--amp`` / ``--amp-dtype``."""
     return args.amp_dtype if args.amp else False
 
 
 def inferencer_from_args(args):
+    """A ``LinSemInferencer`` from ``args.config``, ``args.checkpoint``, ``--device`` and
+    ``--cfg-options``."""
     from mmlinsem.apis import LinSemInferencer
     return LinSemInferencer(
         args.config, args.checkpoint, device=args.device, cfg_options=args.cfg_options)
@@ -84,11 +98,8 @@ def adapt_launcher(cfg, launcher):
         cfg.model_wrapper_cfg = wrapper
 
 
-_BUILTIN_HOOKS = ('runtime_info', 'timer', 'sampler_seed', 'logger', 'param_scheduler',
-                  'checkpoint')
-
-
 def build_runner(cfg):
+    """``Runner.from_cfg`` (or the config's ``runner_type``), tolerating disabled hooks."""
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
 
@@ -106,8 +117,6 @@ def build_runner(cfg):
 
 def parse_common(parser):
     """Add the flags shared by train/test, parse, and export LOCAL_RANK."""
-    import os
-
     from mmengine.config import DictAction
     parser.add_argument('--work-dir', help='the dir to save logs, models and results')
     parser.add_argument(
@@ -138,10 +147,24 @@ def config_from_args(args):
     return cfg
 
 
+def tool_path(name: str) -> str:
+    """The path of ``tools/NAME``: the checkout's, else the installed copy in ``.mim``."""
+    name = name[len('tools/'):] if name.startswith('tools/') else name
+    for folder in (osp.join(REPO_ROOT, 'tools'), osp.join(PACKAGE_DIR, '.mim', 'tools')):
+        path = osp.join(folder, name)
+        if osp.isfile(path):
+            return path
+    from mmlinsem.errors import MMLinsemError
+    raise MMLinsemError(f'tool tools/{name} not found (neither in {REPO_ROOT} nor in the '
+                        "installed package's .mim folder)")
+
+
 def run_tool_checked(cmd):
-    """Run ``python TOOL ARGS`` from the repository root; a failure becomes one error line."""
-    import subprocess
-    res = subprocess.run([sys.executable, *cmd], cwd=ROOT, capture_output=True, text=True)
+    """Run ``python tools/TOOL ARGS`` in the current folder; a failure becomes one error
+    line (the tool's last stderr line)."""
+    res = subprocess.run([sys.executable, tool_path(cmd[0]), *cmd[1:]],
+                         capture_output=True,
+                         text=True)
     if res.returncode != 0:
         from mmlinsem.errors import MMLinsemError
         raise MMLinsemError(f'{osp.basename(cmd[0])} failed: ' +

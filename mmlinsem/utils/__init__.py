@@ -1,0 +1,12 @@
+"""Helpers of the command-line tools and of the package itself."""
+from mmlinsem.compat import atomic_write
+from .cli import (PACKAGE_DIR, REPO_ROOT, adapt_launcher, add_pipeline_args, amp_from_args,
+                  build_runner, check_amp, config_from_args, inferencer_from_args, load_config,
+                  parse_common, run_main, run_tool_checked, tool_path)
+from .misc import unwrap_model
+
+__all__ = [
+    'PACKAGE_DIR', 'REPO_ROOT', 'adapt_launcher', 'add_pipeline_args', 'amp_from_args',
+    'atomic_write', 'build_runner', 'check_amp', 'config_from_args', 'inferencer_from_args',
+    'load_config', 'parse_common', 'run_main', 'run_tool_checked', 'tool_path', 'unwrap_model'
+]
