@@ -20,6 +20,9 @@ def style_projections(generator: nn.Module) -> List[nn.Module]:
     ToRGB layer, so its style projection stands there (as genforce/sefa's
     ``output{L // 2}`` for the last layer index).
     """
+    own = getattr(generator, 'style_projections', None)
+    if callable(own):  # e.g. GenforceStyleGANGenerator: its AdaIN affines in w+ order
+        return list(own())
     names = [cls.__name__ for cls in type(generator).__mro__]
     if 'StyleGAN2Generator' in names:
         convs = [generator.conv1] + list(generator.convs) + [generator.to_rgbs[-1]]
@@ -28,7 +31,8 @@ def style_projections(generator: nn.Module) -> List[nn.Module]:
         return [m for block in generator.convs for m in (block.adain1.affine, block.adain2.affine)]
     if 'PGGANGenerator' in names:
         return [generator.noise2feat.linear]
-    raise MMLinsemError(f'SeFa supports StyleGAN2, StyleGAN and PGGAN generators, got '
+    raise MMLinsemError(f'SeFa supports StyleGAN2, StyleGAN (mmagic or genforce layout) and PGGAN '
+                        f'generators, got '
                         f'{type(generator).__name__}')
 
 

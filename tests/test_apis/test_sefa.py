@@ -87,3 +87,16 @@ def test_each_projection_reads_its_wplus_index():
     assert sorted(seen) == list(range(g.num_latents))
     for k, style_input in seen.items():
         assert torch.equal(style_input, wp[:, k]), k
+
+
+def test_genforce_stylegan1_projections_cover_every_wplus_index():
+    """SeFa on the faithful StyleGAN v1: one AdaIN affine per w+ index, all usable."""
+    from mmlinsem.models import GenforceStyleGANGenerator
+    g = GenforceStyleGANGenerator(16, style_channels=8, num_mlps=1, fmaps_base=128, fmaps_max=16)
+    projections = style_projections(g)
+    assert len(projections) == g.num_latents
+    dirs, vals, used = sefa_directions(g, 'all', 3)
+    assert used == list(range(g.num_latents)) and dirs.shape == (3, 8)
+    w = torch.cat([linear_map(p, 8) for p in projections])
+    w = w / w.norm(dim=1, keepdim=True)
+    assert torch.allclose((w @ dirs[0]).square().sum(), vals[0], rtol=1e-4)

@@ -68,6 +68,10 @@ class FeatureGenerator(nn.Module):
             print_log(f'generator weights loaded from {checkpoint}', logger='current')
         self.checkpoint = checkpoint
         self.generator.requires_grad_(False)
+        # The generator is frozen in its evaluation style mode (no style mixing); setting it
+        # first keeps mmagic's StyleGAN generators from logging the switch on every build.
+        if hasattr(self.generator, 'eval_style_mode'):
+            self.generator.default_style_mode = self.generator.eval_style_mode
         self.generator.eval()
         self.output_order = output_order
         self.noise = noise
