@@ -9,7 +9,8 @@ from .semantic_directions import (compare_locality, direction_grid, directions_m
                                   head_jacobian, locality_score, measure_direction, name_directions,
                                   parse_layers, pca_directions, region_directions,
                                   strength_for_change)
-from .sie import color_edit, edit_metrics, fuse_stroke, semantic_image_edit
+from .sie import (box_stroke, check_stroke, color_edit, edit_metrics, fuse_stroke,
+                  semantic_image_edit)
 from .uncertainty import (ensemble_label, ensemble_uncertainty, image_scores, js_divergence,
                           keep_mask)
 
@@ -29,3 +30,4 @@ __all__ += [
     'measure_direction', 'locality_score', 'strength_for_change', 'direction_grid',
     'directions_markdown', 'parse_layers'
 ]
+__all__ += ['box_stroke', 'check_stroke']
