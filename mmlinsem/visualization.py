@@ -1,4 +1,4 @@
-"""Pictures: palettes, colourised masks, overlays, image grids, tensors to uint8."""
+"""Pictures: palettes, colourised masks, overlays, error maps, legends, grids, tensors to uint8."""
 import colorsys
 from typing import List, Sequence
 
@@ -36,6 +36,72 @@ def colorize(mask: np.ndarray, palette: Sequence[Sequence[int]]) -> np.ndarray:
 def overlay(image: np.ndarray, mask: np.ndarray, palette, alpha: float = 0.5) -> np.ndarray:
     color = colorize(mask, palette)
     return (image.astype(np.float32) * (1 - alpha) + color * alpha).round().astype(np.uint8)
+
+
+def error_map(image: np.ndarray, pred: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Where ``pred`` and ``target`` disagree: red on a faded grey copy of ``image``."""
+    grey = image.astype(np.float32).mean(-1, keepdims=True)
+    out = np.repeat(128 + grey * 0.5, 3, axis=-1).round().astype(np.uint8)
+    out[pred != target] = (255, 0, 0)
+    return out
+
+
+def auto_scale(size: int, target: int = 256) -> int:
+    """Nearest-neighbour zoom that brings a ``size``-px image to about ``target`` px."""
+    return max(1, -(-target // max(1, int(size))))
+
+
+def _text(canvas: np.ndarray, text: str, x: int, y: int, scale: float = 0.4) -> None:
+    cv2.putText(canvas, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), 1, cv2.LINE_AA)
+
+
+def legend(classes: Sequence[str], palette, width: int, row_h: int = 18) -> np.ndarray:
+    """A white strip ``width`` px wide: one colour swatch + name per class, wrapped in rows."""
+    items, widths = [], []
+    for i, name in enumerate(classes):
+        (tw, _), _ = cv2.getTextSize(str(name), cv2.FONT_HERSHEY_SIMPLEX, 0.4, 1)
+        items.append((i, str(name)))
+        widths.append(row_h + 4 + tw + 12)
+    lines, line, used = [], [], 0
+    for item, w in zip(items, widths):
+        if line and used + w > width:
+            lines.append(line)
+            line, used = [], 0
+        line.append((item, w))
+        used += w
+    if line:
+        lines.append(line)
+    out = np.full((row_h * len(lines) + 4, width, 3), 255, np.uint8)
+    pal = np.asarray(palette, dtype=np.uint8).reshape(-1, 3)
+    for r, line in enumerate(lines):
+        x, y = 4, 2 + r * row_h
+        for (i, name), w in line:
+            color = pal[i] if i < len(pal) else (255, 255, 255)
+            out[y + 2:y + row_h - 2, x:x + row_h - 4] = color
+            cv2.rectangle(out, (x, y + 2), (x + row_h - 5, y + row_h - 3), (0, 0, 0), 1)
+            _text(out, name, x + row_h, y + row_h - 5)
+            x += w
+    return out
+
+
+def labelled_grid(rows: List[List[np.ndarray]],
+                  headers: Sequence[str],
+                  classes: Sequence[str],
+                  palette,
+                  scale: int = 1,
+                  pad: int = 2) -> np.ndarray:
+    """:func:`grid` zoomed by ``scale`` (nearest neighbour) with column headers on top and a
+    class legend (colour + name) below."""
+    body = grid(
+        rows, pad=pad * scale, scale=1) if scale == 1 else grid(
+            [[cv2.resize(t, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST) for t in r]
+             for r in rows],
+            pad=pad * scale)
+    tile_w = rows[0][0].shape[1] * scale
+    head = np.full((20, body.shape[1], 3), 255, np.uint8)
+    for j, name in enumerate(headers):
+        _text(head, str(name), pad * scale + j * (tile_w + pad * scale) + 2, 14)
+    return np.concatenate([head, body, legend(classes, palette, body.shape[1])])
 
 
 def grid(rows: List[List[np.ndarray]], pad: int = 2, scale: int = 1) -> np.ndarray:

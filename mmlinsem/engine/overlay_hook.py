@@ -1,4 +1,4 @@
-"""Write image | teacher | prediction overlays of the first evaluated samples."""
+"""Write image | teacher | prediction | error pictures of the first evaluated samples."""
 import os.path as osp
 from typing import Optional
 
@@ -7,18 +7,22 @@ from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 
 from mmlinsem.registry import HOOKS
-from mmlinsem.visualization import default_palette, grid, overlay, save_rgb
+from mmlinsem.visualization import (auto_scale, colorize, default_palette, error_map, labelled_grid,
+                                    save_rgb)
 
 
 @HOOKS.register_module()
 class OverlayHook(Hook):
-    """Save a grid (rows: samples; columns: image, teacher, prediction) per evaluation.
+    """Save a grid per evaluation: rows are samples; columns the image, the teacher's mask,
+    the prediction (plain class colours, not blended into the image) and an error map (red
+    where prediction and teacher disagree), with column headers and a class legend.
 
     Files go to ``{work_dir}/{out_dir}/{val|test}_iter{N}.png`` (or ``show_dir``).
 
     Args:
         num_samples (int): rows of the grid.
-        scale (int): nearest-neighbour zoom for small images.
+        scale (int, optional): nearest-neighbour zoom; default: enough to show each image
+            at about 256 px (4x for 64-px images).
         out_dir (str): sub-folder of the work dir for the grids.
         show_dir (str, optional): explicit output folder (``tools/test.py --show-dir``).
 
@@ -29,7 +33,7 @@ class OverlayHook(Hook):
 
     def __init__(self,
                  num_samples: int = 8,
-                 scale: int = 2,
+                 scale: Optional[int] = None,
                  out_dir: str = 'vis',
                  show_dir: Optional[str] = None):
         self.num_samples = num_samples
@@ -55,15 +59,22 @@ class OverlayHook(Hook):
         palette = meta.get('palette')
         if palette is None:
             palette = default_palette(256)
+        classes = meta.get('classes') or [str(i) for i in range(len(palette))]
         rows = []
         for img, gt, pred in self._rows:
             row = [img]
             if gt is not None:
-                row.append(overlay(img, gt, palette))
-            row.append(overlay(img, pred, palette))
+                row.append(colorize(gt, palette))
+            row.append(colorize(pred, palette))
+            if gt is not None:
+                row.append(error_map(img, pred, gt))
             rows.append(row)
+        headers = ['image', 'teacher', 'prediction', 'errors'] if self._rows[0][1] is not None \
+            else ['image', 'prediction']
+        scale = self.scale or auto_scale(self._rows[0][0].shape[0])
         folder = self.show_dir or osp.join(runner.work_dir, self.out_dir)
-        save_rgb(osp.join(folder, f'{tag}_iter{runner.iter}.png'), grid(rows, scale=self.scale))
+        picture = labelled_grid(rows, headers, classes, palette, scale=scale)
+        save_rgb(osp.join(folder, f'{tag}_iter{runner.iter}.png'), picture)
         self._rows = []
 
     def after_val_iter(self, runner, batch_idx, data_batch=None, outputs=None):
