@@ -11,6 +11,8 @@ upstream packages already behave.
    ``HistoryBuffer``, numpy dtypes ...). We re-register mmengine's local-file loader with
    ``weights_only=False`` -- the same trust model as mmengine >= 0.11 (fix #1670): only
    load checkpoints you trust. URL loads already use ``weights_only=False`` upstream.
+   The loader is ``mmlinsem.utils.checkpoint_io.read_checkpoint``, the one reader of
+   checkpoints: a file that is no checkpoint is one error line (path, size, expected).
 3. StyleGAN ops on GPU without CUDA kernels: mmcv 2.1.0 built without CUDA has no GPU
    kernels for ``upfirdn2d`` / ``fused_bias_leakyrelu`` and mmagic's StyleGAN modules call
    them for CUDA tensors. We route those calls to mmcv's own PyTorch reference
@@ -67,10 +69,10 @@ from mmengine.runner.checkpoint import CheckpointLoader  # noqa: E402
 
 # (named as mmengine's own loader: mmengine logs "Loads checkpoint by {name[10:]} backend")
 def load_from_local(filename, map_location=None):
-    filename = osp.expanduser(filename)
-    if not osp.isfile(filename):
-        raise FileNotFoundError(f'{filename} can not be found.')
-    return torch.load(filename, map_location=map_location, weights_only=False)
+    # the one checkpoint reader: unreadable / truncated / non-checkpoint files are one
+    # error line (path, size, what was expected) -- ``load_from``, ``--resume`` included
+    from mmlinsem.utils.checkpoint_io import read_checkpoint
+    return read_checkpoint(filename, map_location=map_location)
 
 
 CheckpointLoader.register_scheme(prefixes='', force=True)(load_from_local)

@@ -46,7 +46,13 @@ def last_miou(work_dir):
 def main():
     args = parse_args()
     from mmlinsem.errors import MMLinsemError
-    shots = [int(s) for s in args.shots.split(',')]
+    try:
+        shots = [int(s) for s in args.shots.split(',')]
+    except ValueError:
+        raise MMLinsemError('--shots must be comma-separated positive integers (e.g. '
+                            f'1,4,8,16), got {args.shots!r}') from None
+    if any(n < 1 for n in shots):
+        raise MMLinsemError(f'--shots must be positive integers, got {args.shots!r}')
     if args.repeats > len(SEEDS) or args.repeats < 1:
         raise MMLinsemError(f'--repeats must be 1..{len(SEEDS)}, got {args.repeats}')
     from mmengine.config import Config

@@ -55,12 +55,25 @@ def load_targets(args, inf):
     import torch
     from PIL import Image
 
+    from mmlinsem.apis import label_size
+    from mmlinsem.apis.latent_optim import check_target
     from mmlinsem.errors import MMLinsemError
     if args.targets:
         paths = sorted(glob.glob(osp.join(args.targets, '*.png')))
         if not paths:
             raise MMLinsemError(f'no *.png target masks in {args.targets}')
-        return [torch.from_numpy(np.array(Image.open(p))).long() for p in paths]
+        targets = []
+        for path in paths:
+            mask = np.array(Image.open(path))
+            if mask.ndim != 2:
+                raise MMLinsemError(f'target {path} must be a single-channel index-mask PNG, '
+                                    f'got shape {mask.shape}')
+            try:  # the API's check, named by file
+                check_target(mask.astype(np.int64), len(inf.classes), label_size(inf.model))
+            except MMLinsemError as err:
+                raise MMLinsemError(f'{path}: {err}') from None
+            targets.append(torch.from_numpy(mask.astype(np.int64)))
+        return targets
     seg = inf.segment(inf.latents(args.target_seed, args.num_targets))
     return list(seg['teacher_masks'].cpu())
 
@@ -75,6 +88,9 @@ def main():
         args.n_init = default_n_init(inf.cfg)
     if args.n_init < 1:
         raise MMLinsemError(f'--n-init must be >= 1, got {args.n_init}')
+    if args.samples < 1 or (not args.targets and args.num_targets < 1):
+        raise MMLinsemError(f'--samples and --num-targets must be >= 1, got {args.samples} '
+                            f'and {args.num_targets}')
     targets = load_targets(args, inf)
     res = evaluate_scs(
         inf.model,

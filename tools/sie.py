@@ -41,10 +41,9 @@ def parse_args():
 def main():
     args = parse_args()
     import numpy as np
-    import torch
     from PIL import Image
 
-    from mmlinsem.apis import label_size
+    from mmlinsem.apis import box_stroke, check_stroke, label_size
     from mmlinsem.datasets import latent_for
     from mmlinsem.errors import MMLinsemError
     from mmlinsem.visualization import default_palette, grid, save_rgb
@@ -56,16 +55,11 @@ def main():
             raise MMLinsemError(f'--label must be one of {classes} or an index < '
                                 f'{len(classes)}, got {args.label!r}')
         label = int(args.label)
-    h, w = label_size(inf.model)
+    size = label_size(inf.model)
     if args.stroke_mask:
-        stroke = torch.from_numpy(np.array(Image.open(args.stroke_mask)) > 0)
+        stroke = check_stroke(np.array(Image.open(args.stroke_mask)) > 0, [size])
     elif args.box:
-        try:
-            x0, y0, x1, y1 = [int(v) for v in args.box.split(',')]
-        except ValueError:
-            raise MMLinsemError(f'--box takes X0,Y0,X1,Y1, got {args.box!r}') from None
-        stroke = torch.zeros(h, w, dtype=torch.bool)
-        stroke[max(y0, 0):min(y1, h), max(x0, 0):min(x1, w)] = True
+        stroke = box_stroke(args.box.split(','), size)
     else:
         raise MMLinsemError('give the stroke with --box X0,Y0,X1,Y1 or --stroke-mask PNG')
     try:
@@ -75,8 +69,11 @@ def main():
     except ValueError:
         raise MMLinsemError(f'--index takes I[,I...] and --baseline-color R,G,B, got '
                             f'{args.index!r} and {args.baseline_color!r}') from None
-    if rgb is not None and len(rgb) != 3:
-        raise MMLinsemError(f'--baseline-color takes R,G,B, got {args.baseline_color!r}')
+    if min(indices) < 0:
+        raise MMLinsemError(f'--index takes sample indices >= 0, got {args.index!r}')
+    if rgb is not None and (len(rgb) != 3 or not all(-1 <= v <= 1 for v in rgb)):
+        raise MMLinsemError(f'--baseline-color takes R,G,B in 0..255, got '
+                            f'{args.baseline_color!r}')
     pal = default_palette(len(classes))
     rows, edits = [], []
     for index in indices:

@@ -1,5 +1,6 @@
 """Train any mmlinsem job: ``python tools/train.py CONFIG [--work-dir D] [--resume]``."""
 import argparse
+import os.path as osp
 
 from mmlinsem.utils import build_runner, check_amp, config_from_args, parse_common, run_main
 
@@ -22,22 +23,38 @@ def parse_args():
 
 def main():
     args = parse_args()
+    from mmlinsem.errors import MMLinsemError
     cfg = config_from_args(args)
+    from mmlinsem.engine import check_cfg_lr
+    check_cfg_lr(cfg)  # a NaN / inf / absurd lr is refused before anything is built
     if args.amp:
         check_amp()
         if cfg.optim_wrapper.get('type', 'OptimWrapper') == 'OptimWrapper':
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     cfg.resume = args.resume
-    if args.resume and cfg.get('load_from') is None:
+    from mmlinsem.utils.checkpoint_io import (HEAD_CHECKPOINT, TRAIN_CHECKPOINT, expecting,
+                                              read_checkpoint)
+    resume_from = cfg.get('load_from') if args.resume else None
+    if args.resume and resume_from is None:
         from mmengine.runner import find_latest_checkpoint
-        if find_latest_checkpoint(cfg.work_dir) is None:  # else mmengine logs "... None"
+        resume_from = find_latest_checkpoint(cfg.work_dir)
+        if resume_from is None:  # else mmengine logs "... None"
             print(
                 f'no checkpoint to resume from in {cfg.work_dir}: training from the start',
                 flush=True)
             cfg.resume = False
+    if resume_from is not None and '://' not in resume_from:
+        # a resumed run needs the loop state too: refuse a bare state dict up front
+        if not osp.isfile(resume_from):
+            raise MMLinsemError(f'checkpoint to resume from not found: {resume_from}')
+        meta = read_checkpoint(resume_from, expected=TRAIN_CHECKPOINT).get('meta')
+        if not isinstance(meta, dict) or 'iter' not in meta:
+            raise MMLinsemError(f'{resume_from} has no training state (meta.iter) to resume '
+                                f'from; expected {TRAIN_CHECKPOINT}')
     runner = build_runner(cfg)
-    runner.train()
+    with expecting(TRAIN_CHECKPOINT if cfg.resume else HEAD_CHECKPOINT):
+        runner.train()
 
 
 if __name__ == '__main__':

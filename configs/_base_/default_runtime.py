@@ -14,6 +14,8 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
     sync_meta=dict(type='SyncMetaHook'),
     overlay=dict(type='OverlayHook', num_samples=8),
+    # NaN / inf loss or weights stop the run before a checkpoint of them is written
+    nan_guard=dict(type='NanGuardHook'),
 )
 log_processor = dict(by_epoch=False)
 vis_backends = [dict(type='LocalVisBackend')]

@@ -7,5 +7,5 @@ max_iters = 1
 custom_hooks = [dict(type='ClosedFormLSEHook', num_images=256, pixels_per_image=256, ce_steps=100)]
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 param_scheduler = []
-default_hooks = dict(checkpoint=dict(interval=max_iters))
+default_hooks = dict(checkpoint=dict(interval=max_iters), nan_guard=dict(allow_zero_lr=True))
 optim_wrapper = dict(optimizer=dict(lr=0.0))

@@ -101,8 +101,9 @@ def parse_shard(text: str) -> Tuple[int, int]:
 def _head_state(checkpoint: str) -> dict:
     if not osp.isfile(checkpoint):
         raise MMLinsemError(f'checkpoint not found: {checkpoint}')
-    ckpt = torch.load(checkpoint, map_location='cpu', weights_only=False)
-    return ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else ckpt
+    from mmlinsem.utils.checkpoint_io import read_checkpoint
+    ckpt = read_checkpoint(checkpoint, expected='a head checkpoint written by tools/train.py')
+    return ckpt.get('state_dict', ckpt)
 
 
 def load_head(model, checkpoint: str) -> torch.nn.Module:

@@ -10,6 +10,9 @@ from mmengine.runner.checkpoint import load_checkpoint
 from mmlinsem.datasets.latent_seed_dataset import latent_for
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.registry import MODELS, build_in_scope
+from mmlinsem.utils.checkpoint_io import HEAD_CHECKPOINT, expecting
+from mmlinsem.utils.config_errors import remember_config
+from mmlinsem.utils.paths import resolve_path
 from .latent_optim import label_size, predict_logits
 
 
@@ -28,9 +31,10 @@ class LinSemInferencer:
                  checkpoint: Optional[str] = None,
                  device: str = 'cpu',
                  cfg_options: Optional[dict] = None):
-        cfg = Config.fromfile(config) if isinstance(config, str) else config
+        cfg = Config.fromfile(resolve_path(config)) if isinstance(config, str) else config
         if cfg_options:
             cfg.merge_from_dict(cfg_options)
+        remember_config(cfg)  # names the path of a wrong config key (tools' run_main)
         if cfg.model.get('type') != 'SemanticExtractor':
             raise MMLinsemError(f'expected a SemanticExtractor config, got model type '
                                 f'{cfg.model.get("type")!r}')
@@ -42,7 +46,8 @@ class LinSemInferencer:
             self.model = build_in_scope(MODELS, cfg.model)
             if checkpoint:
                 try:
-                    load_checkpoint(self.model, checkpoint, map_location='cpu', logger='silent')
+                    with expecting(HEAD_CHECKPOINT):
+                        load_checkpoint(self.model, checkpoint, map_location='cpu', logger='silent')
                 except FileNotFoundError:
                     raise MMLinsemError(f'checkpoint not found: {checkpoint}') from None
         self.model.to(device).eval()

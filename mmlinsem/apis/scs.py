@@ -6,6 +6,7 @@ import torch
 from mmengine.logging import print_log
 
 from mmlinsem.datasets.latent_seed_dataset import latent_for, sample_seed
+from mmlinsem.errors import MMLinsemError
 from mmlinsem.evaluation import aggregate_iou, per_image_iou
 from .latent_optim import (amp_option, check_target, frozen, init_param, label_size, predict_logits,
                            regularised_loss, render, run_adam)
@@ -76,6 +77,15 @@ def evaluate_scs(model,
     over targets x samples, beside the score of random samples (no optimisation).
     ``amp`` (autocast) covers both; other keywords go to semantic_conditional_sample."""
     k = model.head_module.num_classes
+    if len(targets) == 0 or samples_per_target < 1:
+        raise MMLinsemError(f'SCS needs at least one target and samples_per_target >= 1, got '
+                            f'{len(targets)} targets and samples_per_target={samples_per_target}')
+    size = label_size(model)
+    for t, target in enumerate(targets):  # every target checked before any optimisation
+        try:
+            check_target(target, k, size, kwargs.get('ignore_index', 255))
+        except MMLinsemError as err:
+            raise MMLinsemError(f'target {t}: {err}') from None
     scs_ious, rand_ious, samples = [], [], []
     for t, target in enumerate(targets):
         target = torch.as_tensor(target).long()

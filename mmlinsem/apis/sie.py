@@ -9,11 +9,41 @@ from .latent_optim import (amp_option, check_target, frozen, init_param, label_s
                            regularised_loss, render, run_adam)
 
 
+def box_stroke(box, size) -> torch.Tensor:
+    """The (H, W) bool stroke of a box ``(X0, Y0, X1, Y1)`` in pixels of ``size`` (X1, Y1
+    exclusive). A box outside the mask, inverted or empty is refused: negative coordinates
+    do not wrap around and nothing is clipped silently."""
+    h, w = (int(v) for v in size)
+    valid = f'0 <= X0 < X1 <= {w} and 0 <= Y0 < Y1 <= {h} (the {h}x{w} label mask)'
+    try:
+        x0, y0, x1, y1 = (int(v) for v in box)
+    except (TypeError, ValueError):
+        raise MMLinsemError(f'box must be 4 integers X0,Y0,X1,Y1 with {valid}, '
+                            f'got {box!r}') from None
+    if not (0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h):
+        raise MMLinsemError(f'box must satisfy {valid}, got {x0},{y0},{x1},{y1}')
+    stroke = torch.zeros(h, w, dtype=torch.bool)
+    stroke[y0:y1, x0:x1] = True
+    return stroke
+
+
+def check_stroke(stroke, sizes) -> torch.Tensor:
+    """A bool stroke of one of ``sizes`` ((H, W) tuples) with at least one true pixel."""
+    stroke = torch.as_tensor(stroke)
+    names = ' or '.join(f'{h}x{w}' for h, w in sizes)
+    if tuple(stroke.shape) not in [tuple(s) for s in sizes]:
+        raise MMLinsemError(f'stroke mask must be {names} (H x W), got '
+                            f'{"x".join(str(v) for v in stroke.shape) or "a scalar"}')
+    stroke = stroke.bool()
+    if not stroke.any():
+        raise MMLinsemError(f'stroke mask is empty: it must mark at least one pixel of the '
+                            f'{names} mask')
+    return stroke
+
+
 def fuse_stroke(mask: torch.Tensor, stroke: torch.Tensor, label: int) -> torch.Tensor:
     """The current mask with ``label`` painted where ``stroke`` is true."""
-    if stroke.shape != mask.shape:
-        raise MMLinsemError(f'stroke mask must be {tuple(mask.shape)}, got '
-                            f'{tuple(stroke.shape)}')
+    stroke = check_stroke(stroke, [tuple(mask.shape)]).to(mask.device)
     out = mask.clone()
     out[stroke.bool()] = int(label)
     return out
@@ -73,16 +103,29 @@ def semantic_image_edit(model,
     """
     gen = model.generator
     size = label_size(model)
+    if target is None:  # refuse a bad stroke before any forward pass
+        if stroke is None or label is None:
+            raise MMLinsemError('give target=MASK, or stroke=BOOL_MASK and label=CLASS')
+        stroke = check_stroke(stroke, [size])
+        k = model.head_module.num_classes
+        if not 0 <= int(label) < k:
+            raise MMLinsemError(f'label must be a class index in [0, {k}), got {label}')
+    else:
+        check_target(target, model.head_module.num_classes, size)
     param0 = _start(model, latent, latent_space, space)
     with torch.no_grad():
         img0, feats0 = render(gen, param0, space)
         current = predict_logits(model, img0, feats0, size, 'head').argmax(1)[0]
     if target is None:
-        if stroke is None or label is None:
-            raise MMLinsemError('give target=MASK, or stroke=BOOL_MASK and label=CLASS')
-        target = fuse_stroke(current.cpu(), torch.as_tensor(stroke), label)
+        target = fuse_stroke(current.cpu(), stroke, label)
     target = check_target(target, model.head_module.num_classes, size).to(current.device)
     region = target != current
+    if not region.any():
+        what = (f'every stroke pixel is already class {int(label)}'
+                if stroke is not None and label is not None else 'the target equals it')
+        raise MMLinsemError(f'the edit would paint no pixel: the current mask already '
+                            f'follows the target ({what}); stroke pixels of another class '
+                            f'or a different target are needed')
     param = param0.clone()
 
     def step(p):
@@ -135,14 +178,12 @@ def color_edit(model,
     ``pixel_change_outside`` are returned (see :func:`edit_metrics`).
     """
     gen = model.generator
+    size, image_size = label_size(model), tuple(gen.image_size)
+    stroke = check_stroke(stroke, [image_size, tuple(size)])
     param0 = _start(model, latent, latent_space, space)
     with torch.no_grad():
         img0, feats0 = render(gen, param0, space)
-    size, image_size = label_size(model), tuple(img0.shape[-2:])
-    stroke = torch.as_tensor(stroke).bool().to(img0.device)
-    if tuple(stroke.shape) not in (image_size, tuple(size)):
-        raise MMLinsemError(f'stroke mask must be {image_size} (image) or {tuple(size)} '
-                            f'(labels), got {tuple(stroke.shape)}')
+    stroke = stroke.to(img0.device)
     pixels = _at_size(stroke, image_size)
     color = torch.as_tensor(color, dtype=img0.dtype, device=img0.device).view(1, 3, 1, 1)
     param = param0.clone()

@@ -15,9 +15,24 @@ from .latent_seed_dataset import sample_seed
 
 
 def load_latent(path: str) -> torch.Tensor:
-    if path.endswith('.npy'):
-        return torch.from_numpy(np.load(path)).float()
-    return torch.load(path, map_location='cpu', weights_only=True).float()
+    try:
+        if path.endswith('.npy'):
+            return torch.from_numpy(np.load(path)).float()
+        value = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as err:  # noqa: BLE001 - any unreadable file is one message
+        raise MMLinsemError(f'cannot read latent {path}: {type(err).__name__}: '
+                            f'{(str(err).strip().splitlines() or [""])[0][:100]}') from None
+    if not torch.is_tensor(value):
+        raise MMLinsemError(f'latent {path} holds a {type(value).__name__}, expected a tensor')
+    return value.float()
+
+
+def load_mask(path: str) -> np.ndarray:
+    try:
+        return np.array(Image.open(path))
+    except Exception as err:  # noqa: BLE001
+        raise MMLinsemError(f'cannot read mask {path}: {type(err).__name__}: '
+                            f'{(str(err).strip().splitlines() or [""])[0][:100]}') from None
 
 
 @DATASETS.register_module()
@@ -60,6 +75,12 @@ class AnnotatedLatentDataset(Dataset):
             if not osp.isfile(mask):
                 raise MMLinsemError(f'latent {path} has no mask: expected {mask}')
             self.items.append((name, path, mask))
+        names = {name for name, _, _ in self.items}
+        for mask in sorted(glob.glob(osp.join(data_root, 'masks', '*.png'))):
+            if osp.splitext(osp.basename(mask))[0] not in names:
+                raise MMLinsemError(f'mask {mask} has no latent: expected '
+                                    f'{data_root}/latents/'
+                                    f'{osp.splitext(osp.basename(mask))[0]}.npy (or .pt)')
         if num_samples is not None:
             if num_samples > len(self.items):
                 raise MMLinsemError(f'num_samples={num_samples} but only {len(self.items)} '
@@ -70,6 +91,44 @@ class AnnotatedLatentDataset(Dataset):
         if latent_space not in ('z', 'w', 'w+'):
             raise MMLinsemError(f"latent_space must be 'z', 'w' or 'w+', got {latent_space!r}")
         self.latent_space = latent_space
+        self._validate()
+
+    def _check_mask(self, mask: np.ndarray, mask_path: str) -> None:
+        if mask.ndim != 2:
+            raise MMLinsemError(f'{mask_path}: expected a single-channel index PNG, got shape '
+                                f'{mask.shape}')
+        k = len(self._metainfo['classes'])
+        bad = (mask >= k) & (mask != self.ignore_index)
+        if bad.any():
+            raise MMLinsemError(f'{mask_path}: label {int(mask[bad].max())} out of range for '
+                                f'{k} classes (0..{k - 1}, {self.ignore_index} = ignore)')
+
+    def _validate(self) -> None:
+        """Every latent of one shape, every mask of one size with valid labels: checked
+        when the dataset is built, naming the first file that differs."""
+        first_latent = first_mask = None
+        for name, latent_path, mask_path in self.items:
+            shape = tuple(load_latent(latent_path).shape)
+            if first_latent is None:
+                first_latent = (shape, latent_path)
+                if self.latent_space == 'w+' and len(shape) not in (1, 2) or \
+                        self.latent_space != 'w+' and len(shape) != 1:
+                    raise MMLinsemError(
+                        f'latent {latent_path} has shape {shape}; a '
+                        f'{self.latent_space} latent is '
+                        f'{"(L, D) or (D,)" if self.latent_space == "w+" else "(D,)"}')
+            elif shape != first_latent[0]:
+                raise MMLinsemError(f'latent {latent_path} has shape {shape} but '
+                                    f'{first_latent[1]} has {first_latent[0]}; all latents must '
+                                    'have one shape')
+            mask = load_mask(mask_path)
+            self._check_mask(mask, mask_path)
+            if first_mask is None:
+                first_mask = (mask.shape, mask_path)
+            elif mask.shape != first_mask[0]:
+                raise MMLinsemError(f'mask {mask_path} is {mask.shape[1]}x{mask.shape[0]} but '
+                                    f'{first_mask[1]} is {first_mask[0][1]}x{first_mask[0][0]}; '
+                                    'all masks must have one size')
 
     @property
     def metainfo(self) -> dict:
@@ -80,15 +139,8 @@ class AnnotatedLatentDataset(Dataset):
 
     def __getitem__(self, index: int) -> dict:
         name, latent_path, mask_path = self.items[index]
-        mask = np.array(Image.open(mask_path))
-        if mask.ndim != 2:
-            raise MMLinsemError(f'{mask_path}: expected a single-channel index PNG, got shape '
-                                f'{mask.shape}')
-        k = len(self._metainfo['classes'])
-        bad = (mask >= k) & (mask != self.ignore_index)
-        if bad.any():
-            raise MMLinsemError(f'{mask_path}: label {int(mask[bad].max())} out of range for '
-                                f'{k} classes')
+        mask = load_mask(mask_path)
+        self._check_mask(mask, mask_path)
         return dict(
             inputs=load_latent(latent_path),
             gt_label=torch.from_numpy(mask).long(),

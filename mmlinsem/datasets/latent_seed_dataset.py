@@ -11,7 +11,9 @@ from mmlinsem.visualization import default_palette
 
 
 def sample_seed(seed: int, index: int) -> int:
-    """A 63-bit seed that depends only on (seed, index)."""
+    """A 63-bit seed that depends only on (seed, index); ``index`` >= 0."""
+    if int(index) < 0:
+        raise MMLinsemError(f'sample index must be >= 0, got {index}')
     state = np.random.SeedSequence([int(seed) & 0xFFFFFFFF, int(index)]).generate_state(2)
     return int((int(state[0]) << 31) ^ int(state[1])) & ((1 << 63) - 1)
 

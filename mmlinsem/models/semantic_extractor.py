@@ -11,6 +11,7 @@ from torch import nn
 from mmlinsem.datasets.latent_seed_dataset import sample_seed
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.registry import MODELS, build_in_scope
+from mmlinsem.utils.checkpoint_io import describe_keys, last_path
 from mmlinsem.utils.misc import unwrap_model
 from mmlinsem.visualization import img_to_uint8
 from . import arch_state
@@ -81,6 +82,7 @@ class SemanticExtractor(BaseModel):
                                 'classes')
         self.classes = list(classes)
         self._register_state_dict_hook(_drop_frozen_state)
+        self._register_load_state_dict_pre_hook(_check_head_state, with_module=True)
         self._register_load_state_dict_pre_hook(_fill_frozen_state, with_module=True)
 
     @property
@@ -276,6 +278,42 @@ def _drop_frozen_state(module, state_dict, prefix, local_metadata):
         for head in wrapped:
             if key.startswith(head + 'module.'):
                 state_dict[head + key[len(head) + len('module.'):]] = state_dict.pop(key)
+
+
+def _check_head_state(module, state_dict, prefix, *args, **kwargs):
+    """Load heads strictly: the checkpoint must hold exactly this head's weights (the
+    frozen generator / teacher keys of older checkpoints aside), else one error line
+    naming what it holds -- a generator's or a segmentor's weights, another head's."""
+    given = [k[len(prefix):] for k in state_dict if k.startswith(prefix)]
+    if '_extra_state' in given:  # layers / classes / head type named first
+        module.set_extra_state(state_dict[prefix + '_extra_state'])
+    head = module.head_module
+    own = {f'head.{k}': v for k, v in head.state_dict().items()}
+    required = [k for k in own if not k.endswith('_extra_state')]
+    theirs = [k for k in given if k.startswith('head.')]
+    foreign = [
+        k for k in given
+        if not k.startswith('head.') and not k.startswith(FROZEN) and k != '_extra_state'
+    ]
+    missing = [k for k in required if k not in theirs]
+    unexpected = [k for k in theirs if k not in own]
+    where = f'{last_path()}: ' if last_path() else ''
+    name = type(head).__name__
+    if not theirs or foreign:
+        raise MMLinsemError(f'{where}expected a {name} head checkpoint (keys head.*, written '
+                            f'by tools/train.py) but {describe_keys(foreign or given)}')
+    if missing or unexpected:
+        what = (f'missing {len(missing)} keys (e.g. {missing[0]})'
+                if missing else f'{len(unexpected)} unexpected keys (e.g. {unexpected[0]})')
+        raise MMLinsemError(f'{where}the checkpoint holds another head than the configured '
+                            f'{name}: {what}; use the config the checkpoint was trained with')
+    for key in required:
+        value = state_dict[prefix + key]
+        if tuple(value.shape) != tuple(own[key].shape):
+            raise MMLinsemError(f'{where}the checkpoint holds another head than the configured '
+                                f'{name}: {key} has shape {tuple(value.shape)}, the model '
+                                f'{tuple(own[key].shape)}; use the config the checkpoint was '
+                                'trained with')
 
 
 def _fill_frozen_state(module, state_dict, prefix, *args, **kwargs):

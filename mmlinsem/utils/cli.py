@@ -27,6 +27,13 @@ def run_main(main):
     except FileNotFoundError as err:
         print(f'error: file not found: {err.filename or err}', file=sys.stderr)
         sys.exit(2)
+    except TypeError as err:  # a wrong config key reaching a builder
+        from mmlinsem.utils.config_errors import explain
+        line = explain(err)
+        if line is None:
+            raise
+        print(f'error: {line}', file=sys.stderr)
+        sys.exit(2)
 
 
 def load_config(path, cfg_options=None):
@@ -34,11 +41,15 @@ def load_config(path, cfg_options=None):
     from mmengine.config import Config
 
     from mmlinsem.errors import MMLinsemError
+    from mmlinsem.utils.config_errors import remember_config
+    from mmlinsem.utils.paths import resolve_path
+    path = resolve_path(path)
     if not osp.isfile(path):
         raise MMLinsemError(f'config file not found: {path}')
     cfg = Config.fromfile(path)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
+    remember_config(cfg)
     return cfg
 
 

@@ -175,3 +175,22 @@ def test_amp_scs_and_sie_follow_fp32(model, amp):
     assert 0 <= res['miou'] <= 100
     with pytest.raises(MMLinsemError, match='amp must be'):
         semantic_conditional_sample(model, target, steps=1, amp='int8')
+
+
+def test_sie_geometry_is_validated_against_the_mask(model):
+    from mmlinsem.apis import box_stroke
+    assert int(box_stroke((2, 3, 6, 5), (16, 16)).sum()) == 8
+    for box in [(-30, 0, 10, 10), (10, 10, 5, 5), (0, 0, 99, 4), (4, 4, 4, 9)]:
+        with pytest.raises(MMLinsemError, match=r'0 <= X0 < X1 <= 16 and 0 <= Y0 < Y1 <= 16'):
+            box_stroke(box, (16, 16))
+    z = torch.randn(16, generator=torch.Generator().manual_seed(3))
+    with pytest.raises(MMLinsemError, match='stroke mask is empty'):
+        semantic_image_edit(model, z, stroke=torch.zeros(16, 16, dtype=torch.bool), label=1)
+    with pytest.raises(MMLinsemError, match=r'label must be a class index in \[0, 4\)'):
+        semantic_image_edit(model, z, stroke=torch.ones(16, 16, dtype=torch.bool), label=7)
+    out = semantic_image_edit(
+        model, z, stroke=torch.ones(16, 16, dtype=torch.bool), label=1, steps=1)
+    with pytest.raises(MMLinsemError, match='would paint no pixel'):
+        semantic_image_edit(model, z, target=out['original_mask'], steps=1)
+    with pytest.raises(MMLinsemError, match=r'target 1: target mask must be 16x16'):
+        evaluate_scs(model, [out['original_mask'], torch.zeros(8, 8, dtype=torch.long)])

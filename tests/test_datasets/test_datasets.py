@@ -64,10 +64,18 @@ def test_annotated_dataset(tmp_path):
         str(tmp_path), metainfo=dict(classes=['a', 'b', 'c']), num_samples=2)
     assert len(ds) == 2 and ds[1]['inputs'].shape == (4, 16)
     assert ds[1]['gt_label'].unique().tolist() == [1]
-    _write_sample(tmp_path, 's3', np.full((8, 8), 7), np.zeros(16, np.float32))
-    bad = AnnotatedLatentDataset(str(tmp_path), metainfo=dict(classes=['a', 'b', 'c']))
-    with pytest.raises(MMLinsemError, match='label 7 out of range'):
-        bad[3]
+    _write_sample(tmp_path, 's3', np.full((8, 8), 7), np.zeros((4, 16), np.float32))
+    with pytest.raises(MMLinsemError, match='s3.png: label 7 out of range'):  # when built
+        AnnotatedLatentDataset(str(tmp_path), metainfo=dict(classes=['a', 'b', 'c']))
+    _write_sample(tmp_path, 's3', np.zeros((8, 8)), np.zeros(16, np.float32))
+    with pytest.raises(MMLinsemError, match=r's3.npy has shape \(16,\) but .*s0.npy has'):
+        AnnotatedLatentDataset(str(tmp_path), metainfo=dict(classes=['a', 'b', 'c']))
+    _write_sample(tmp_path, 's3', np.zeros((6, 8)), np.zeros((4, 16), np.float32))
+    with pytest.raises(MMLinsemError, match='s3.png is 8x6 but .*s0.png is 8x8'):
+        AnnotatedLatentDataset(str(tmp_path), metainfo=dict(classes=['a', 'b', 'c']))
+    (tmp_path / 'latents' / 's3.npy').unlink()
+    with pytest.raises(MMLinsemError, match='s3.png has no latent'):
+        AnnotatedLatentDataset(str(tmp_path), metainfo=dict(classes=['a', 'b', 'c']))
     (tmp_path / 'masks' / 's0.png').unlink()
     with pytest.raises(MMLinsemError, match='has no mask'):
         AnnotatedLatentDataset(str(tmp_path), metainfo=dict(classes=['a', 'b', 'c']))

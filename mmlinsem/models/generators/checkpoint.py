@@ -3,6 +3,8 @@ from mmengine.runner.checkpoint import CheckpointLoader
 from torch import nn
 
 from mmlinsem.errors import MMLinsemError
+from mmlinsem.utils.checkpoint_io import describe_keys, expecting
+from mmlinsem.utils.paths import resolve_path
 
 # Preference order: EMA weights (mmagic >= 1.0 layout, then the legacy layout), then raw.
 # Buffers some checkpoints carry that the generator may not define.
@@ -22,17 +24,19 @@ def select_generator_state(state_dict: dict, expected_keys) -> tuple:
         if hit == len(expected):
             break
     if best is None:
-        sample = ', '.join(list(state_dict)[:3])
         raise MMLinsemError(
             'generator checkpoint has no generator weights: expected keys under one of '
-            f'{PREFIXES[:-1]} or bare generator keys, found e.g. {sample}')
+            f'{PREFIXES[:-1]} or bare generator keys, but {describe_keys(state_dict)}')
     return best[0], best[1]
 
 
 def load_generator_weights(generator: nn.Module, checkpoint: str) -> str:
     """Load ``checkpoint`` into ``generator`` strictly; return the prefix used."""
+    checkpoint = resolve_path(checkpoint)
     try:
-        ckpt = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
+        with expecting('a generator checkpoint (mmagic StyleGAN weights, keys '
+                       'generator_ema.* / generator.*)'):
+            ckpt = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
     except FileNotFoundError:
         raise MMLinsemError(f'generator checkpoint not found: {checkpoint}') from None
     state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else ckpt

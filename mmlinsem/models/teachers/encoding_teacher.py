@@ -56,7 +56,15 @@ class EncodingTeacher(BaseTeacher):
                 'file there by hand or pass checkpoint=PATH') from None
         if checkpoint:
             from mmengine.runner.checkpoint import CheckpointLoader
-            state = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
+
+            from mmlinsem.utils.checkpoint_io import expecting
+            from mmlinsem.utils.paths import resolve_path
+            checkpoint = resolve_path(checkpoint)
+            try:
+                with expecting(f'a pytorch-encoding {model_name} checkpoint'):
+                    state = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
+            except FileNotFoundError:
+                raise MMLinsemError(f'teacher checkpoint not found: {checkpoint}') from None
             state = state.get('state_dict', state)
             try:
                 net.load_state_dict(state, strict=True)

@@ -11,6 +11,8 @@ from mmengine.runner.checkpoint import load_checkpoint
 from mmlinsem.data import named_classes
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.registry import MODELS
+from mmlinsem.utils.checkpoint_io import expecting
+from mmlinsem.utils.paths import resolve_path
 from .base_teacher import BaseTeacher
 
 
@@ -21,7 +23,7 @@ def _segmentor_cfg(segmentor: Union[dict, str]) -> dict:
             cfg = get_config(segmentor)
         else:
             try:
-                cfg = Config.fromfile(segmentor)
+                cfg = Config.fromfile(resolve_path(segmentor))
             except FileNotFoundError:
                 raise MMLinsemError(f'teacher config not found: {segmentor}') from None
         segmentor = cfg.model
@@ -99,9 +101,16 @@ class SegmentorTeacher(BaseTeacher):
             self.segmentor = MMSEG_MODELS.build(cfg)
         meta = {}
         if checkpoint:
+            checkpoint = resolve_path(checkpoint)
             try:
-                ckpt = load_checkpoint(
-                    self.segmentor, checkpoint, map_location='cpu', strict=True, logger='silent')
+                with expecting('a teacher checkpoint (mmseg segmentor weights, keys '
+                               'backbone.*, decode_head.*)'):
+                    ckpt = load_checkpoint(
+                        self.segmentor,
+                        checkpoint,
+                        map_location='cpu',
+                        strict=True,
+                        logger='silent')
             except FileNotFoundError:
                 raise MMLinsemError(f'teacher checkpoint not found: {checkpoint}') from None
             except RuntimeError as err:
