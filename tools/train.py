@@ -21,6 +21,24 @@ def parse_args():
     return parse_common(parser)
 
 
+def newest_checkpoint(work_dir, pointed):
+    """The checkpoint to resume from: the newer of ``last_checkpoint``'s target (``pointed``)
+    and the highest ``iter_N.pth`` in ``work_dir``. A run killed between writing
+    ``iter_N.pth`` (atomically) and updating ``last_checkpoint`` resumes from ``iter_N``."""
+    import glob
+    import re
+
+    def iteration(path):
+        m = re.fullmatch(r'iter_(\d+)\.pth', osp.basename(path or ''))
+        return int(m.group(1)) if m else -1
+
+    found = glob.glob(osp.join(work_dir, 'iter_*.pth'))
+    best = max(found, key=iteration) if found else None
+    if pointed is None or (best is not None and iteration(best) > iteration(pointed)):
+        return best
+    return pointed
+
+
 def main():
     args = parse_args()
     from mmlinsem.errors import MMLinsemError
@@ -38,8 +56,10 @@ def main():
     resume_from = cfg.get('load_from') if args.resume else None
     if args.resume and resume_from is None:
         from mmengine.runner import find_latest_checkpoint
-        resume_from = find_latest_checkpoint(cfg.work_dir)
-        if resume_from is None:  # else mmengine logs "... None"
+        resume_from = newest_checkpoint(cfg.work_dir, find_latest_checkpoint(cfg.work_dir))
+        if resume_from is not None:
+            cfg.load_from = resume_from
+        else:  # else mmengine logs "... None"
             print(
                 f'no checkpoint to resume from in {cfg.work_dir}: training from the start',
                 flush=True)
