@@ -155,6 +155,17 @@ import tempfile  # noqa: E402
 
 from mmengine.fileio.backends import LocalBackend  # noqa: E402
 
+# Temporary files of atomic_write are named TMP_PREFIX + random + '-' + the target's name, so a
+# resumed job can find (and remove) what a killed writer left: see temp_target().
+TMP_PREFIX = '.tmp-'
+
+
+def temp_target(name: str):
+    """The target file name of an atomic_write temporary file ``name``, else None."""
+    if not name.startswith(TMP_PREFIX) or '-' not in name[len(TMP_PREFIX):]:
+        return None
+    return name[len(TMP_PREFIX):].split('-', 1)[1]
+
 
 def atomic_write(filepath, data: bytes) -> None:
     """Write ``data`` to ``filepath`` through a temporary file renamed over it (atomic on
@@ -163,7 +174,7 @@ def atomic_write(filepath, data: bytes) -> None:
     filepath = str(filepath)
     folder = osp.dirname(filepath) or '.'
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix='.tmp-', suffix=osp.basename(filepath))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=TMP_PREFIX, suffix='-' + osp.basename(filepath))
     try:
         with os.fdopen(fd, 'wb') as f:
             f.write(data)

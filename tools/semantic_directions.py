@@ -85,8 +85,8 @@ def _source_directions(args, model, layers):
 def _compare(args, model, classes, layers):
     import torch
 
-    from mmlinsem.apis import compare_locality, direction_grid, directions_markdown
-    from mmlinsem.apis.semantic_directions import compare_markdown
+    from mmlinsem.apis import (compare_locality, compare_markdown, direction_grid,
+                               directions_markdown)
     from mmlinsem.compat import atomic_write
     from mmlinsem.visualization import save_rgb
     dirs, _, layers = _source_directions(args, model, layers)

@@ -1,14 +1,15 @@
 from .closed_form_lse import fit_lse_closed_form, sample_features
 from .dataset_export import (bootstrap_lse_ensemble, ensemble_predict, export_dataset,
                              finalize_export, load_head, read_meta, write_seg_config)
+from .direction_naming import (direction_grid, directions_markdown, image_change, locality_score,
+                               measure_direction, name_directions, parse_layers, pca_directions,
+                               sample_wplus, strength_for_change)
 from .inferencer import LinSemInferencer
 from .latent_optim import init_param, label_size, predict_logits, regularised_loss, render
+from .region_directions import (coarse_logits, compare_locality, compare_markdown, generalized_eigh,
+                                head_jacobian, region_directions, region_matrices)
 from .scs import evaluate_scs, semantic_conditional_sample
 from .sefa import edit_wplus, sefa_directions, style_projections
-from .semantic_directions import (compare_locality, direction_grid, directions_markdown,
-                                  head_jacobian, locality_score, measure_direction, name_directions,
-                                  parse_layers, pca_directions, region_directions,
-                                  strength_for_change)
 from .sie import (box_stroke, check_stroke, color_edit, edit_metrics, fuse_stroke,
                   semantic_image_edit)
 from .uncertainty import (ensemble_label, ensemble_uncertainty, image_scores, js_divergence,
@@ -31,3 +32,7 @@ __all__ += [
     'directions_markdown', 'parse_layers'
 ]
 __all__ += ['box_stroke', 'check_stroke']
+__all__ += [
+    'image_change', 'sample_wplus', 'coarse_logits', 'compare_markdown', 'generalized_eigh',
+    'region_matrices'
+]

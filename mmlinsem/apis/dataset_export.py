@@ -47,6 +47,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from mmlinsem.compat import atomic_write, temp_target
 from mmlinsem.datasets.latent_seed_dataset import latent_for, sample_seed
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.visualization import default_palette, img_to_uint8
@@ -56,7 +57,6 @@ SPLITS = ('train', 'val')
 META = 'meta.jsonl'
 MANIFEST = 'export.json'
 CONFIG_NAME = 'seg_config.py'
-TMP_PREFIX = '.tmp.'
 NAME_DIGITS = 8
 _SPLIT_SALT = 0x5EED5
 
@@ -278,14 +278,6 @@ def ensemble_predict(heads: Sequence[torch.nn.Module], feats, size, top_frac: fl
 
 
 # ------------------------------------------------------------------------ writing
-def _write_atomic(path: str, data: bytes) -> None:
-    folder, base = osp.split(path)
-    tmp = osp.join(folder, TMP_PREFIX + base)
-    with open(tmp, 'wb') as f:
-        f.write(data)
-    os.replace(tmp, path)
-
-
 def _png_bytes(image: Image.Image) -> bytes:
     buf = io.BytesIO()
     image.save(buf, format='PNG', compress_level=6)
@@ -369,9 +361,10 @@ def _remove_temp_files(out: str, mine=None) -> int:
         if not osp.isdir(folder):
             continue
         for name in os.listdir(folder):
-            if not name.startswith(TMP_PREFIX):
+            target = temp_target(name)
+            if target is None:
                 continue
-            stem = name[len(TMP_PREFIX):].split('.')[0]
+            stem = target.split('.')[0]
             if mine is not None and stem.isdigit() and not mine(int(stem)):
                 continue
             os.remove(osp.join(folder, name))
@@ -389,7 +382,7 @@ def _check_manifest(out: str, settings: dict) -> None:
             raise MMLinsemError(f'{out} holds an export made with other settings '
                                 f'({", ".join(diff)} differ); use a new --out')
         return
-    _write_atomic(path, (json.dumps(settings, indent=2, sort_keys=True) + '\n').encode())
+    atomic_write(path, (json.dumps(settings, indent=2, sort_keys=True) + '\n').encode())
 
 
 class _Progress:
@@ -536,13 +529,13 @@ def export_dataset(model,
             for i in todo:
                 j = i - idx[0]
                 name, split = sample_name(i), split_of(seed, i, val_frac)
-                _write_atomic(
+                atomic_write(
                     osp.join(out, 'img_dir', split, name + '.png'),
                     _png_bytes(Image.fromarray(img_to_uint8(img[j]).numpy(), mode='RGB')))
-                _write_atomic(
+                atomic_write(
                     osp.join(out, 'ann_dir', split, name + '.png'),
                     _png_bytes(label_png(labels[j], palette)))
-                _write_atomic(
+                atomic_write(
                     osp.join(out, 'latents', name + '.npy'),
                     _npy_bytes(wp[j].float().cpu().numpy()))
                 _append_meta(
@@ -609,7 +602,7 @@ def finalize_export(out: str, drop_frac: float = 0.0) -> dict:
                 os.makedirs(osp.join(out, 'filtered', kind, split), exist_ok=True)
         for folder in _all_dirs(out):  # orphans: written, but their record never was
             for name in os.listdir(folder):
-                if not name.startswith(TMP_PREFIX) and osp.splitext(name)[0] not in known:
+                if temp_target(name) is None and osp.splitext(name)[0] not in known:
                     os.remove(osp.join(folder, name))
         dropped_scores = []
         for i, kept in zip(order, keep):
@@ -624,7 +617,7 @@ def finalize_export(out: str, drop_frac: float = 0.0) -> dict:
             if not kept:
                 dropped_scores.append(rec['score'])
         text = ''.join(json.dumps(records[i], sort_keys=True) + '\n' for i in order)
-        _write_atomic(osp.join(out, META), text.encode())
+        atomic_write(osp.join(out, META), text.encode())
     return dict(
         total=len(order),
         kept=int(sum(keep)),
@@ -771,5 +764,5 @@ def write_seg_config(out: str,
     text = ('# Written by mmlinsem.apis.dataset_export: a standard mmseg segmenter on the\n'
             '# exported synthetic dataset. python tools/train.py THIS_FILE --work-dir DIR\n' +
             Config(cfg).pretty_text)
-    _write_atomic(path, text.encode())
+    atomic_write(path, text.encode())
     return path

@@ -232,13 +232,13 @@ def test_resume_after_interruption_equals_uninterrupted(tiny, tmp_path, monkeypa
     monkeypatch.setattr(mod, '_append_meta', real_append)
     assert calls == [4, 5]
     assert osp.isfile(out / 'latents' / '00000006.npy')  # written, not recorded
-    with open(out / 'img_dir' / 'train' / '.tmp.00000007.png', 'wb') as f:
+    with open(out / 'img_dir' / 'train' / '.tmp-k1ll3d-00000007.png', 'wb') as f:
         f.write(b'half a png')
     with open(out / 'meta.jsonl', 'a') as f:
         f.write('{"index": 7, "sco')
     stats = export(model, heads, out, 8, drop_frac=0.25, resume=True)
     assert stats['written'] == 2 and stats['skipped'] == 6
-    assert not glob.glob(str(out / '**' / '.tmp.*'), recursive=True)
+    assert not glob.glob(str(out / '**' / '.tmp-*'), recursive=True)
     assert files_of(out) == files_of(ref)
     lines = open(out / 'meta.jsonl').read().splitlines()
     assert [json.loads(x)['index'] for x in lines] == list(range(8))  # no duplicates

@@ -5,10 +5,9 @@ import pytest
 import torch
 from torch import nn
 
-from mmlinsem.apis import (LinSemInferencer, head_jacobian, name_directions, parse_layers,
-                           pca_directions, region_directions)
-from mmlinsem.apis.semantic_directions import (coarse_logits, generalized_eigh, region_matrices,
-                                               sample_wplus)
+from mmlinsem.apis import (LinSemInferencer, coarse_logits, generalized_eigh, head_jacobian,
+                           name_directions, parse_layers, pca_directions, region_directions,
+                           region_matrices, sample_wplus)
 from mmlinsem.errors import MMLinsemError
 
 
@@ -163,8 +162,7 @@ def test_pca_directions_are_orthonormal(tiny):
 
 
 def test_compare_locality_scores_both_at_the_same_image_change(tiny):
-    from mmlinsem.apis import compare_locality, sefa_directions
-    from mmlinsem.apis.semantic_directions import image_change, measure_direction
+    from mmlinsem.apis import compare_locality, image_change, measure_direction, sefa_directions
     dirs, _, _ = sefa_directions(tiny.generator.generator, [0, 1, 2], 3)
     res = compare_locality(
         tiny, ['a'], dirs, '0-2', 0.05, num_samples=2, eval_samples=2, jacobian_layer=2)
