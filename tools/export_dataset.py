@@ -63,8 +63,7 @@ def parse_args():
 
 def main():
     args = parse_args()
-    from mmlinsem.apis.dataset_export import (bootstrap_lse_ensemble, export_dataset, load_head,
-                                              parse_shard)
+    from mmlinsem.apis import bootstrap_lse_ensemble, export_dataset, load_head, parse_shard
     from mmlinsem.errors import MMLinsemError
     shard = parse_shard(args.shard)
     if args.num < 1:

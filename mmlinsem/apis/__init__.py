@@ -1,9 +1,7 @@
 from .closed_form_lse import fit_lse_closed_form, sample_features
-from .dataset_export import (bootstrap_lse_ensemble, ensemble_predict, export_dataset,
-                             finalize_export, load_head, read_meta, write_seg_config)
-from .direction_naming import (direction_grid, directions_markdown, image_change, locality_score,
-                               measure_direction, name_directions, parse_layers, pca_directions,
-                               sample_wplus, strength_for_change)
+from .dataset_export import (export_dataset, finalize_export, parse_shard, read_meta,
+                             write_seg_config)
+from .head_ensemble import bootstrap_lse_ensemble, ensemble_predict, load_head
 from .inferencer import LinSemInferencer
 from .latent_optim import init_param, label_size, predict_logits, regularised_loss, render
 from .region_directions import (coarse_logits, compare_locality, compare_markdown, generalized_eigh,
@@ -36,3 +34,4 @@ __all__ += [
     'image_change', 'sample_wplus', 'coarse_logits', 'compare_markdown', 'generalized_eigh',
     'region_matrices'
 ]
+__all__ += ['parse_shard']

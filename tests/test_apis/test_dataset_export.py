@@ -141,7 +141,7 @@ def test_export_layout_pngs_and_mmseg_config(tiny, tmp_path):
     scores = [meta[i]['score'] for i in range(10)]
     assert dropped == sorted(np.argsort(scores)[-2:].tolist())  # the two most uncertain
     # recompute labels and scores from scratch: the files hold exactly the ensemble's
-    from mmlinsem.apis.dataset_export import ensemble_predict
+    from mmlinsem.apis import ensemble_predict
     from mmlinsem.datasets.latent_seed_dataset import latent_for
     z = torch.stack([latent_for(0, i, (model.generator.noise_size, )) for i in range(4)])
     with torch.no_grad():
