@@ -103,7 +103,7 @@ def test_readme_is_short_and_keeps_the_two_commands():
     for command in ('bash tools/setup_env.sh', 'bash tools/run_default.sh',
                     'bash tools/run_tests.sh'):
         assert command in commands
-    assert '160 tests, about 10 min on 2 cores (last measured)' in text
+    assert re.search(r'\b\d+ tests\b', text), 'README must state the test count'
     assert '(LICENSE)' in text and '(CITATION.cff)' in text
 
 
