@@ -1,6 +1,9 @@
 from .closed_form_lse import fit_lse_closed_form, sample_features
 from .dataset_export import (export_dataset, finalize_export, parse_shard, read_meta,
                              write_seg_config)
+from .direction_naming import (direction_grid, directions_markdown, image_change, locality_score,
+                               measure_direction, name_directions, parse_layers, pca_directions,
+                               sample_wplus, strength_for_change)
 from .head_ensemble import bootstrap_lse_ensemble, ensemble_predict, load_head
 from .inferencer import LinSemInferencer
 from .latent_optim import init_param, label_size, predict_logits, regularised_loss, render
