@@ -39,6 +39,10 @@ upstream packages already behave.
    Without CUDA, mmengine's "GPU number" in the runtime environment is the number of
    processes: it is shown as "World size" there, so no GPU count stands beside
    ``CUDA available: False``.
+9. ``huggingface_hub.cached_download``: removed in hub 0.26, still imported at module level
+   by diffusers 0.24 (which mmagic imports). Hub is pinned at 0.36 for gradio (the app), so
+   the name is put back as a function that says it is gone; mmlinsem never downloads
+   from a hub, and diffusers calls it only to download remote code.
 """
 import importlib
 import os.path as osp
@@ -232,6 +236,25 @@ class _MissingAlbumentations(types.ModuleType):
 
 if 'albumentations' not in sys.modules and importlib.util.find_spec('albumentations') is None:
     sys.modules['albumentations'] = _MissingAlbumentations('albumentations')
+
+
+# -- 9. huggingface_hub.cached_download for diffusers 0.24 -------------------------------
+def _install_cached_download():
+    try:
+        import huggingface_hub
+    except ImportError:
+        return
+    if hasattr(huggingface_hub, 'cached_download'):
+        return
+
+    def cached_download(*args, **kwargs):
+        raise RuntimeError('huggingface_hub.cached_download was removed in huggingface_hub '
+                           '0.26; use hf_hub_download (mmlinsem never downloads from a hub)')
+
+    huggingface_hub.cached_download = cached_download
+
+
+_install_cached_download()
 
 # -- 8. known-harmless log lines ----------------------------------------------------------
 import logging  # noqa: E402

@@ -37,6 +37,19 @@ def tiny_teacher_cfg(classes=('background', 'a', 'b', 'c'), **extra):
     return teacher
 
 
+def tiny_extractor(out_size=16, **head):
+    """A SemanticExtractor of the tiny StyleGAN2, the tiny teacher and an LSE head
+    (random weights, built from torch's current seed)."""
+    from mmlinsem.registry import MODELS
+    return MODELS.build(
+        dict(
+            _scope_='mmlinsem',
+            type='SemanticExtractor',
+            generator=dict(generator=stylegan2_cfg(out_size)),
+            teacher=tiny_teacher_cfg(),
+            head=dict(type='LSEHead', **head)))
+
+
 def run_tool(*args, env=None, timeout=600):
     """Run a repository tool with this interpreter; return the CompletedProcess."""
     import os

@@ -51,8 +51,9 @@ log "build tools"
 "${PIP[@]}" -q -r requirements/build.txt
 log "torch + torchvision"
 "${PIP[@]}" -q -r requirements/torch.txt
-log "runtime, test and lint dependencies"
-"${PIP[@]}" -q -r requirements/runtime.txt -r requirements/tests.txt -r requirements/lint.txt
+log "runtime, app, test and lint dependencies"
+"${PIP[@]}" -q -r requirements/runtime.txt -r requirements/app.txt -r requirements/tests.txt \
+    -r requirements/lint.txt
 log "openmim (--no-deps, see requirements/mim.txt)"
 "${PIP[@]}" -q --no-deps -r requirements/mim.txt
 log "OpenMMLab packages (--no-deps)"

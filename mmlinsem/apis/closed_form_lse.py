@@ -42,6 +42,9 @@ def balanced_pixels(labels: torch.Tensor, per_image: int, num_classes: int, gen:
     for lab in labels.cpu():
         flat = lab.flatten()
         present = flat.unique()
+        present = present[present < num_classes]
+        if len(present) == 0:  # nothing annotated: uniform picks, dropped by the caller
+            present = flat.unique()
         share = max(1, per_image // len(present))
         picks = []
         for c in present:
@@ -53,6 +56,43 @@ def balanced_pixels(labels: torch.Tensor, per_image: int, num_classes: int, gen:
         rows.append(pick // w)
         cols.append(pick % w)
     return torch.stack(rows), torch.stack(cols)
+
+
+@torch.no_grad()
+def pick_pixel_features(feats: List[torch.Tensor],
+                        labels: torch.Tensor,
+                        pixels_per_image: int,
+                        num_classes: int,
+                        gen: torch.Generator,
+                        balanced: bool = False,
+                        with_weights: bool = False):
+    """``(x, y[, weights])`` of ``pixels_per_image`` pixels picked from each labelled
+    image of a batch (see :func:`iter_pixel_features`). Pixels whose label is not a class
+    (255 = ignore, unannotated) are dropped from the result; balanced picks skip them."""
+    k = num_classes
+    d = sum(f.shape[1] for f in feats)
+    n, (h, w) = len(labels), labels.shape[-2:]
+    if balanced:
+        rows, cols = balanced_pixels(labels, pixels_per_image, k, gen)
+    else:
+        rows = torch.randint(0, h, (n, pixels_per_image), generator=gen)
+        cols = torch.randint(0, w, (n, pixels_per_image), generator=gen)
+    x = sample_features(feats, rows, cols, (h, w)).reshape(-1, d)
+    dev = labels.device
+    picked = labels[torch.arange(n, device=dev)[:, None], rows.to(dev), cols.to(dev)]
+    keep = (picked < k).reshape(-1)
+    if bool(keep.all()):
+        keep = slice(None)  # no copy when every pick is a class
+    if not with_weights:
+        return x[keep], picked.reshape(-1)[keep]
+    weights = torch.ones_like(picked, dtype=torch.float32)
+    if balanced:
+        for i in range(n):
+            valid = picked[i] < k
+            area = torch.bincount(labels[i][labels[i] < k], minlength=k).float()
+            picks = torch.bincount(picked[i][valid], minlength=k).float().clamp(min=1)
+            weights[i][valid] = (area / picks)[picked[i][valid]] * (pixels_per_image / (h * w))
+    return x[keep], picked.reshape(-1)[keep], weights.reshape(-1)[keep]
 
 
 @torch.no_grad()
@@ -88,8 +128,7 @@ def iter_pixel_features(model,
         labels, P = images in the batch x ``pixels_per_image``.
     """
     head = model.head_module
-    k, d = head.num_classes, sum(head.in_channels)
-    device = next(head.parameters()).device
+    k, device = head.num_classes, next(head.parameters()).device
     if gen is None:
         gen = torch.Generator().manual_seed(seed)
     indices = list(range(rank, num_images, world_size))
@@ -99,25 +138,7 @@ def iter_pixel_features(model,
         img, feats, labels = model.generate(z.to(device), space=space)
         if label_fn is not None:
             labels = label_fn(img, feats)
-        n, (h, w) = len(idx), labels.shape[-2:]
-        if balanced:
-            rows, cols = balanced_pixels(labels, pixels_per_image, k, gen)
-        else:
-            rows = torch.randint(0, h, (n, pixels_per_image), generator=gen)
-            cols = torch.randint(0, w, (n, pixels_per_image), generator=gen)
-        x = sample_features(feats, rows, cols, (h, w)).reshape(-1, d)
-        dev = labels.device
-        picked = labels[torch.arange(n, device=dev)[:, None], rows.to(dev), cols.to(dev)]
-        if not with_weights:
-            yield x, picked.reshape(-1)
-            continue
-        weights = torch.ones_like(picked, dtype=torch.float32)
-        if balanced:
-            for i in range(n):
-                area = torch.bincount(labels[i].flatten(), minlength=k).float()
-                picks = torch.bincount(picked[i], minlength=k).float().clamp(min=1)
-                weights[i] = (area / picks)[picked[i]] * (pixels_per_image / (h * w))
-        yield x, picked.reshape(-1), weights.reshape(-1)
+        yield pick_pixel_features(feats, labels, pixels_per_image, k, gen, balanced, with_weights)
 
 
 def fit_lse_closed_form(model,
@@ -146,16 +167,9 @@ def fit_lse_closed_form(model,
             (importance-weighted, so balanced picks count as the whole image). Keeps the
             picks in memory: 4 x pixels x D bytes.
     """
-    from mmlinsem.models import LSEHead
-    head = model.head_module
-    if not isinstance(head, LSEHead):
-        raise MMLinsemError(f'closed-form fitting needs an LSEHead, got {type(head).__name__}')
+    head = _lse_head(model)
     if label_fn is None and model.teacher is None:
         raise MMLinsemError('closed-form fitting needs labels: configure a teacher')
-    k, d = head.num_classes, sum(head.in_channels)
-    device = next(head.parameters()).device
-    xtx = torch.zeros(d, d, dtype=torch.float64, device=device)
-    xty = torch.zeros(d, k, dtype=torch.float64, device=device)
     rank, world = get_rank(), get_world_size()
     num_local = len(range(rank, num_images, world))
     batches = iter_pixel_features(
@@ -171,6 +185,88 @@ def fit_lse_closed_form(model,
         world_size=world,
         gen=torch.Generator().manual_seed(seed * 7919 + rank),
         with_weights=True)
+
+    def progress(b):
+        if log_interval and b % log_interval == 0:
+            done = min((b + 1) * batch_size, num_local)
+            print_log(f'closed-form LSE: {done}/{num_local} images', logger='current')
+
+    xtx, xty = solve_lse(head, batches, ridge, ce_steps, world, progress)
+    return dict(xtx=xtx, xty=xty, num_pixels=num_local * pixels_per_image)
+
+
+def _lse_head(model):
+    from mmlinsem.models import LSEHead
+    head = model.head_module
+    if not isinstance(head, LSEHead):
+        raise MMLinsemError(f'closed-form fitting needs an LSEHead, got {type(head).__name__}')
+    return head
+
+
+def fit_lse_on_annotations(model,
+                           latents: torch.Tensor,
+                           masks: torch.Tensor,
+                           latent_space: str = 'w+',
+                           pixels_per_image: int = 4096,
+                           balanced: bool = True,
+                           ridge: float = 1e-3,
+                           ce_steps: int = 100,
+                           seed: int = 0,
+                           batch_size: int = 8,
+                           progress: Optional[Callable] = None) -> dict:
+    """Fit ``model.head`` (an ``LSEHead``) on a user's annotated samples in closed form
+    (ridge on balanced pixel picks) + ``ce_steps`` L-BFGS steps of the pixel
+    cross-entropy -- the few-shot LSE in seconds instead of an SGD schedule.
+
+    Args:
+        latents: (N, ...) latents of the annotated samples, in ``latent_space``.
+        masks: (N, H, W) class indices at the label size; 255 = not annotated (ignored).
+        progress: ``progress(done, total, stage)`` with stage 'features' or 'refine'.
+    Returns:
+        dict(num_pixels=..., seconds=...).
+    """
+    import time
+    head = _lse_head(model)
+    if len(latents) != len(masks) or len(latents) == 0:
+        raise MMLinsemError(f'expected as many latents as masks (at least one), got '
+                            f'{len(latents)} latents and {len(masks)} masks')
+    start = time.perf_counter()
+    device = next(head.parameters()).device
+    gen = torch.Generator().manual_seed(seed)
+    total, picked = len(latents), [0]
+
+    def batches():
+        for b in range(0, total, batch_size):
+            z = latents[b:b + batch_size].to(device)
+            _, feats, _ = model.generate(z, space=latent_space)
+            labels = masks[b:b + batch_size].to(device).long()
+            x, y, wts = pick_pixel_features(feats, labels, pixels_per_image, head.num_classes, gen,
+                                            balanced, True)
+            picked[0] += len(y)
+            yield x, y, wts
+            if progress is not None:
+                progress(min(b + batch_size, total), total, 'features')
+        if progress is not None and ce_steps > 0:
+            progress(total, total, 'refine')
+
+    solve_lse(head, batches(), ridge, ce_steps)
+    return dict(num_pixels=picked[0], seconds=time.perf_counter() - start)
+
+
+def solve_lse(head,
+              batches,
+              ridge: float,
+              ce_steps: int = 0,
+              world_size: int = 1,
+              progress: Optional[Callable] = None):
+    """Accumulate ``X^T X``, ``X^T Y`` over ``(x, y, weights)`` batches, solve the ridge
+    regression, optionally refine with ``ce_steps`` L-BFGS iterations of the weighted
+    cross-entropy, and set the weights of the ``LSEHead`` ``head``; returns (xtx, xty).
+    ``progress(b)`` is called after batch ``b``."""
+    k, d = head.num_classes, sum(head.in_channels)
+    device = next(head.parameters()).device
+    xtx = torch.zeros(d, d, dtype=torch.float64, device=device)
+    xty = torch.zeros(d, k, dtype=torch.float64, device=device)
     kept = []  # (x, y, weights) for the cross-entropy stage
     for b, (x, y, wts) in enumerate(batches):
         if ce_steps > 0:
@@ -179,19 +275,21 @@ def fit_lse_closed_form(model,
         y = F.one_hot(y.to(device), k).double()
         xtx += x.t() @ x
         xty += x.t() @ y
-        if log_interval and b % log_interval == 0:
-            done = min((b + 1) * batch_size, num_local)
-            print_log(f'closed-form LSE: {done}/{num_local} images', logger='current')
-    if world > 1:
+        if progress is not None:
+            progress(b)
+    if world_size > 1:
         all_reduce(xtx)
         all_reduce(xty)
+    if not bool(xtx.diagonal().gt(0).any()):
+        raise MMLinsemError('closed-form fitting found no labelled pixel (every label is '
+                            'ignore/255 or the set is empty)')
     lam = ridge * xtx.diagonal().mean().clamp(min=1e-12)
     weight = torch.linalg.solve(xtx + lam * torch.eye(d, dtype=xtx.dtype, device=device),
                                 xty)  # (D, K)
     if ce_steps > 0:
-        weight = refine_cross_entropy(weight.float(), kept, ce_steps, world)
+        weight = refine_cross_entropy(weight.float(), kept, ce_steps, world_size)
     head.set_linear_weight(weight.t())
-    return dict(xtx=xtx, xty=xty, num_pixels=num_local * pixels_per_image)
+    return xtx, xty
 
 
 def refine_cross_entropy(weight: torch.Tensor, batches, steps: int, world_size: int = 1):

@@ -73,6 +73,21 @@ class LinSemInferencer:
         teacher = self.model.teacher(img) if self.model.teacher is not None else None
         return dict(images=img, masks=pred, teacher_masks=teacher)
 
+    def miou_vs_teacher(self, seed: int, num: int, batch_size: int = 8) -> float:
+        """Paper mIoU (%, background excluded) of the head against the teacher on ``num``
+        samples of ``seed`` (a quick check; tools/test.py runs the full metric)."""
+        import numpy as np
+
+        from mmlinsem.evaluation import aggregate_iou, per_image_iou
+        if self.model.teacher is None:
+            raise MMLinsemError('measuring against the teacher needs a configured teacher')
+        z, ious = self.latents(seed, num), []
+        for b in range(0, len(z), batch_size):
+            out = self.segment(z[b:b + batch_size])
+            for pred, gt in zip(out['masks'], out['teacher_masks']):
+                ious.append(per_image_iou(pred.cpu(), gt.cpu(), len(self.classes))[0].numpy())
+        return float(np.nanmean(aggregate_iou(np.stack(ious))) * 100)
+
     def sample(self, target, **kwargs) -> dict:
         from .scs import semantic_conditional_sample
         return semantic_conditional_sample(self.model, torch.as_tensor(target), **kwargs)

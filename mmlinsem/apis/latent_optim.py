@@ -87,6 +87,28 @@ def render(generator, param: torch.Tensor, space: str):
     return img.float(), feats
 
 
+def render_features(generator, param: torch.Tensor, space: str, split: bool = True):
+    """Features of the latent parameter without the image: a truncated forward that stops
+    after the deepest hooked layer (StyleGAN2: no ToRGB; ``split``: the non-fused modulated
+    conv, equal up to float rounding) -- for losses that read only the head's logits."""
+    kwargs = dict(features_only=True, split_modconv=split)
+    if space == 'z' and not generator.style_based:
+        return generator(param, space='z', **kwargs)[1]
+    return generator(to_wp(generator, param, space), space='w+', truncate=False, **kwargs)[1]
+
+
+def render_for_loss(generator,
+                    param: torch.Tensor,
+                    space: str,
+                    features_only: bool,
+                    split: bool = True):
+    """(image or None, features) for a loss step: :func:`render_features` when the loss
+    reads only the head's logits (``features_only``), else :func:`render`."""
+    if features_only:
+        return None, render_features(generator, param, space, split)
+    return render(generator, param, space)
+
+
 def predict_logits(model, img, feats, size, predictor: str) -> torch.Tensor:
     """Class logits at ``size`` from the LSE head or (differentiably) from the teacher."""
     if predictor == 'teacher':
@@ -118,30 +140,43 @@ def regularised_loss(logits,
     return ce + reg_init * (param - param0).pow(2).sum() + reg_prior * param.pow(2).sum() / n
 
 
-def run_adam(step_fn,
-             param: torch.Tensor,
-             steps: int,
-             lr: float,
-             callback: Optional[callable] = None):
-    """Adam on ``param`` (Adam is element-wise: one optimiser over stacked per-layer latents
-    equals one optimiser per layer, as in the original's mixwp). Under float16 autocast
-    the gradients are scaled (and steps with inf/nan gradients skipped)."""
+def adam_steps(step_fn, param: torch.Tensor, steps: int, lr: float):
+    """Adam on ``param`` in place, one step per ``next()``: yields (step index, loss).
+
+    Adam is element-wise: one optimiser over stacked per-layer latents equals one optimiser
+    per layer, as in the original's mixwp. Under float16 autocast (active at each
+    ``next()``) the gradients are scaled (and steps with inf/nan gradients skipped).
+    """
     device = param.device.type
     fp16 = (torch.is_autocast_enabled(device) and torch.get_autocast_dtype(device) == torch.float16)
     scaler = torch.amp.GradScaler(device, enabled=fp16)
     param.requires_grad_(True)
     opt = torch.optim.Adam([param], lr=lr)
+    try:
+        for i in range(steps):
+            opt.zero_grad(set_to_none=True)
+            loss = step_fn(param)
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
+            yield i, float(loss.detach())
+    finally:
+        param.grad = None
+        param.requires_grad_(False)
+
+
+def run_adam(step_fn,
+             param: torch.Tensor,
+             steps: int,
+             lr: float,
+             callback: Optional[callable] = None):
+    """Run :func:`adam_steps` to the end; ``callback(i, loss)`` after each step. Returns
+    the loss history."""
     history = []
-    for i in range(steps):
-        opt.zero_grad(set_to_none=True)
-        loss = step_fn(param)
-        scaler.scale(loss).backward()
-        scaler.step(opt)
-        scaler.update()
-        history.append(float(loss.detach()))
+    for i, loss in adam_steps(step_fn, param, steps, lr):
+        history.append(loss)
         if callback is not None:
-            callback(i, float(loss.detach()))
-    param.requires_grad_(False)
+            callback(i, loss)
     return history
 
 

@@ -9,7 +9,7 @@ from mmlinsem.datasets.latent_seed_dataset import latent_for, sample_seed
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.evaluation import aggregate_iou, per_image_iou
 from .latent_optim import (amp_option, check_target, frozen, init_param, label_size, predict_logits,
-                           regularised_loss, render, run_adam)
+                           regularised_loss, render, render_for_loss, run_adam)
 
 
 @amp_option
@@ -23,7 +23,8 @@ def semantic_conditional_sample(model,
                                 lr: float = 0.01,
                                 reg_init: float = 1e-3,
                                 reg_prior: float = 1e-3,
-                                ignore_index: int = 255) -> dict:
+                                ignore_index: int = 255,
+                                fast: bool = True) -> dict:
     """One SCS sample for ``target`` (a (H, W) class mask at the label size).
 
     Draws ``n_init`` latents from ``seed`` (mapped without truncation), starts from the one
@@ -31,26 +32,30 @@ def semantic_conditional_sample(model,
     (``space``: z, w, w+ or per-layer z 'mixz') with cross-entropy to the target plus
     ``reg_init ||p - p0||^2 + reg_prior ||p||^2``. ``predictor``: 'head' (the LSE) or
     'teacher' (the paper's baseline). ``amp``: see :func:`~.latent_optim.amp_option`.
+    ``fast``: with the head as predictor, the initial choice and each step run the
+    features-only forward (no image; in the steps also the split modulated convs, equal
+    to the full forward up to float rounding); ``fast=False``: the full forward.
     """
     gen = model.generator
     device = next(model.head_module.parameters()).device
     size = label_size(model)
     target = check_target(target, model.head_module.num_classes, size, ignore_index).to(device)
+    features_only = fast and predictor == 'head'  # the losses read only the head's logits
     z = torch.stack([latent_for(seed, i, (gen.noise_size, )) for i in range(n_init)])
     with torch.no_grad():
         params = init_param(gen, z.to(device), space)
-        img, feats = render(gen, params, space)
+        img, feats = render_for_loss(gen, params, space, features_only, split=False)
         pred = predict_logits(model, img, feats, size, predictor).argmax(1)
         best = int((pred == target).flatten(1).sum(1).argmax())
     p0 = params[best:best + 1].clone()
     param = p0.clone()
 
     def step(p):
-        img, feats = render(gen, p, space)
+        img, feats = render_for_loss(gen, p, space, features_only)
         logits = predict_logits(model, img, feats, size, predictor)
         return regularised_loss(logits, target[None], p, p0, reg_init, reg_prior, ignore_index)
 
-    with frozen(model.head_module):
+    with frozen(model.head_module), frozen(gen):
         history = run_adam(step, param, steps, lr)
     with torch.no_grad():
         img, feats = render(gen, param, space)

@@ -1,12 +1,13 @@
 """Semantic Image Editing: repaint the mask, get the image that follows it."""
-from typing import Optional
+from typing import Callable, Iterator, Optional
 
 import torch
 import torch.nn.functional as F
 
 from mmlinsem.errors import MMLinsemError
-from .latent_optim import (amp_option, check_target, frozen, init_param, label_size, predict_logits,
-                           regularised_loss, render, run_adam)
+from .latent_optim import (adam_steps, amp_option, autocast, check_target, frozen, init_param,
+                           label_size, predict_logits, regularised_loss, render, render_for_loss,
+                           run_adam)
 
 
 def box_stroke(box, size) -> torch.Tensor:
@@ -77,30 +78,43 @@ def edit_metrics(img0, img1, pred, target, region):
         pixel_change_outside=float(change[outside].mean()) if outside.any() else 0.0)
 
 
-@amp_option
-def semantic_image_edit(model,
-                        latent: torch.Tensor,
-                        latent_space: str = 'z',
-                        target: Optional[torch.Tensor] = None,
-                        stroke: Optional[torch.Tensor] = None,
-                        label: Optional[int] = None,
-                        space: str = 'mixz',
-                        steps: int = 50,
-                        lr: float = 0.01,
-                        reg_init: float = 1e-3,
-                        reg_prior: float = 1e-3,
-                        predictor: str = 'head') -> dict:
-    """Edit the image of ``latent`` so that its semantics follow ``target``.
+def iter_semantic_image_edit(model,
+                             latent: torch.Tensor,
+                             latent_space: str = 'z',
+                             target: Optional[torch.Tensor] = None,
+                             stroke: Optional[torch.Tensor] = None,
+                             label: Optional[int] = None,
+                             space: str = 'mixz',
+                             steps: int = 50,
+                             lr: float = 0.01,
+                             reg_init: float = 1e-3,
+                             reg_prior: float = 1e-3,
+                             predictor: str = 'head',
+                             stream_every: int = 10,
+                             fast: bool = True,
+                             amp=False) -> Iterator[dict]:
+    """:func:`semantic_image_edit` as a stream of frames, for an app to show progress.
 
-    Give the full edited mask as ``target``, or a ``stroke`` (bool mask) and ``label`` to
-    paint on the current LSE mask. The default ``space='mixz'`` optimises one z per layer
-    (the original's mixwp) with the SCS regularisers. Returns the edited image, its new
-    mask and metrics: agreement with the target inside the edited region, mean pixel
-    change outside it. ``amp``: see :func:`~.latent_optim.amp_option`.
-
-    ``lr=0.01`` is the learning rate of the original's interactive web application; the
-    original's editing script used 0.002 -- pass ``lr=0.002`` to reproduce that script.
+    Bad input is refused here, before the first frame. The returned iterator yields a frame
+    ``dict(step, steps, loss, image, mask, done=False)`` before the first Adam step (step 0,
+    the original image and its LSE mask, loss None) and after each step ``step`` = 1..steps
+    (its loss). ``image`` / ``mask`` are rendered (under no_grad, not touching the
+    optimisation) only every ``stream_every`` steps, else None (``stream_every=0``: never).
+    The last item is the result dict of :func:`semantic_image_edit` with ``done=True`` and
+    ``step=steps``; the edit does not depend on ``stream_every``.
     """
+    if int(stream_every) < 0:
+        raise MMLinsemError(f'stream_every must be >= 0 (0 = no intermediate images), '
+                            f'got {stream_every}')
+    device = next(model.head_module.parameters()).device
+    with autocast(device, amp):
+        start = _setup(model, latent, latent_space, target, stroke, label, space)
+    return _stream(model, start, space, steps, lr, reg_init, reg_prior, predictor,
+                   int(stream_every), fast, device, amp)
+
+
+def _setup(model, latent, latent_space, target, stroke, label, space) -> dict:
+    """Check the edit, render the original: its parameter, image, mask, target, region."""
     gen = model.generator
     size = label_size(model)
     if target is None:  # refuse a bad stroke before any forward pass
@@ -126,28 +140,119 @@ def semantic_image_edit(model,
         raise MMLinsemError(f'the edit would paint no pixel: the current mask already '
                             f'follows the target ({what}); stroke pixels of another class '
                             f'or a different target are needed')
+    return dict(param0=param0, img0=img0, current=current, target=target, region=region)
+
+
+def _render_with_mask(model, param, space):
+    with torch.no_grad():
+        img, feats = render(model.generator, param, space)
+        mask = predict_logits(model, img, feats, label_size(model), 'head').argmax(1)[0]
+    return img, mask
+
+
+def _stream(model, start, space, steps, lr, reg_init, reg_prior, predictor, stream_every, fast,
+            device, amp):
+    gen, size, target = model.generator, label_size(model), start['target']
+    param0, img0 = start['param0'], start['img0']
+    yield dict(step=0, steps=steps, loss=None, image=img0, mask=start['current'], done=False)
     param = param0.clone()
+    features_only = fast and predictor == 'head'  # the loss reads only the head's logits
 
     def step(p):
-        img, feats = render(gen, p, space)
+        img, feats = render_for_loss(gen, p, space, features_only)
         logits = predict_logits(model, img, feats, size, predictor)
         return regularised_loss(logits, target[None], p, param0, reg_init, reg_prior)
 
-    with frozen(model.head_module):
-        history = run_adam(step, param, steps, lr)
-    with torch.no_grad():
-        img, feats = render(gen, param, space)
-        pred = predict_logits(model, img, feats, size, 'head').argmax(1)[0]
-    return dict(
+    history, final = [], None
+    with frozen(model.head_module), frozen(gen):
+        optimiser = adam_steps(step, param, steps, lr)
+        try:
+            for i in range(steps):
+                frame = dict(step=i + 1, steps=steps, image=None, mask=None, done=False)
+                with autocast(device, amp):
+                    _, frame['loss'] = next(optimiser)
+                    if stream_every and ((i + 1) % stream_every == 0 or i + 1 == steps):
+                        frame['image'], frame['mask'] = _render_with_mask(model, param, space)
+                history.append(frame['loss'])
+                final = (frame['image'], frame['mask']) if i + 1 == steps else None
+                yield frame
+        finally:
+            optimiser.close()
+    if final is None or final[0] is None:
+        with autocast(device, amp):
+            final = _render_with_mask(model, param, space)
+    img, pred = final
+    yield dict(
+        step=steps,
+        steps=steps,
+        done=True,
+        loss=history[-1] if history else None,
         latent=param.detach(),
         space=space,
         image=img,
         mask=pred,
         target=target,
         original_image=img0,
-        original_mask=current,
+        original_mask=start['current'],
         loss_history=history,
-        **edit_metrics(img0, img, pred, target, region))
+        **edit_metrics(img0, img, pred, target, start['region']))
+
+
+def semantic_image_edit(model,
+                        latent: torch.Tensor,
+                        latent_space: str = 'z',
+                        target: Optional[torch.Tensor] = None,
+                        stroke: Optional[torch.Tensor] = None,
+                        label: Optional[int] = None,
+                        space: str = 'mixz',
+                        steps: int = 50,
+                        lr: float = 0.01,
+                        reg_init: float = 1e-3,
+                        reg_prior: float = 1e-3,
+                        predictor: str = 'head',
+                        callback: Optional[Callable] = None,
+                        stream_every: int = 10,
+                        fast: bool = True,
+                        amp=False) -> dict:
+    """Edit the image of ``latent`` so that its semantics follow ``target``.
+
+    Give the full edited mask as ``target``, or a ``stroke`` (bool mask) and ``label`` to
+    paint on the current LSE mask. The default ``space='mixz'`` optimises one z per layer
+    (the original's mixwp) with the SCS regularisers. Returns the edited image, its new
+    mask and metrics: agreement with the target inside the edited region, mean pixel
+    change outside it. ``amp``: see :func:`~.latent_optim.amp_option`.
+
+    ``callback(step, image_or_None, loss)`` is called before the first step (step 0, the
+    original image, loss None) and after every step; ``image`` (1, 3, H, W) is rendered
+    every ``stream_every`` steps, else None (see :func:`iter_semantic_image_edit`). The
+    result does not depend on the callback. ``fast``: with the head as predictor, each step
+    runs the features-only forward (no image, split modulated convs; equal to the full
+    forward up to float rounding); ``fast=False`` runs the full forward as before.
+
+    ``lr=0.01`` is the learning rate of the original's interactive web application; the
+    original's editing script used 0.002 -- pass ``lr=0.002`` to reproduce that script.
+    """
+    frames = iter_semantic_image_edit(
+        model,
+        latent,
+        latent_space,
+        target,
+        stroke,
+        label,
+        space,
+        steps,
+        lr,
+        reg_init,
+        reg_prior,
+        predictor,
+        stream_every=stream_every if callback is not None else 0,
+        fast=fast,
+        amp=amp)
+    for frame in frames:
+        if frame['done']:
+            return {k: v for k, v in frame.items() if k not in ('done', 'step', 'steps', 'loss')}
+        if callback is not None:
+            callback(frame['step'], frame['image'], frame['loss'])
 
 
 def _at_size(mask: torch.Tensor, size) -> torch.Tensor:

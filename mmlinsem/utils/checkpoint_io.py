@@ -117,3 +117,18 @@ def describe_keys(keys: Iterable[str]) -> str:
     kind = next((name for parts, name in _KINDS if firsts & set(parts)), None)
     groups = ', '.join(key_groups(keys))
     return f'this looks like {kind} (keys {groups})' if kind else f'keys {groups}'
+
+
+def save_head_checkpoint(model, path: str, meta: Optional[dict] = None) -> str:
+    """Write the head of a ``SemanticExtractor`` (its state dict holds only the head and
+    its arch metadata) as a checkpoint that ``tools/test.py``, ``LinSemInferencer`` and
+    the other tools load like one of ``tools/train.py``; atomic (temp file + rename)."""
+    import io
+
+    import torch
+
+    from mmlinsem.compat import atomic_write
+    buf = io.BytesIO()
+    torch.save(dict(meta=dict(meta or {}), state_dict=model.state_dict()), buf)
+    atomic_write(path, buf.getvalue())
+    return path

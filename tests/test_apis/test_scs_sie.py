@@ -5,20 +5,13 @@ import torch
 from mmlinsem.apis import (color_edit, evaluate_scs, fuse_stroke, semantic_conditional_sample,
                            semantic_image_edit)
 from mmlinsem.errors import MMLinsemError
-from mmlinsem.registry import MODELS
-from conftest import stylegan2_cfg, tiny_teacher_cfg
+from conftest import tiny_extractor
 
 
 @pytest.fixture(scope='module')
 def model():
     torch.manual_seed(0)
-    m = MODELS.build(
-        dict(
-            _scope_='mmlinsem',
-            type='SemanticExtractor',
-            generator=dict(generator=stylegan2_cfg(16)),
-            teacher=tiny_teacher_cfg(),
-            head=dict(type='LSEHead')))
+    m = tiny_extractor(16)
     with torch.no_grad():  # a head with some spatial structure to steer
         for conv in m.head.extractor:
             conv.weight.mul_(20)

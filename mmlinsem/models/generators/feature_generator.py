@@ -10,6 +10,8 @@ from mmlinsem.errors import MMLinsemError
 from mmlinsem.registry import MODELS
 from .checkpoint import load_generator_weights
 from .layer_specs import default_layer_names, is_style_based
+from .truncated_forward import (StopForward, is_stylegan2, split_supported, style_conv_index,
+                                stylegan2_features)
 
 LATENT_SPACES = ('z', 'w', 'w+')
 
@@ -87,6 +89,10 @@ class FeatureGenerator(nn.Module):
 
         self.layer_names = self._resolve_layers(layers)
         self._captured: Optional[List[torch.Tensor]] = None
+        self._stop_after: Optional[int] = None  # features-only pass: stop at this count
+        # StyleGAN2 hooked only at its style convs: a features-only pass can skip ToRGB
+        self._convs_only = is_stylegan2(self.generator) and all(
+            style_conv_index(n) is not None for n in self.layer_names)
         modules = dict(self.generator.named_modules())
         for name in self.layer_names:
             modules[name].register_forward_hook(self._capture)
@@ -116,6 +122,8 @@ class FeatureGenerator(nn.Module):
             if isinstance(output, (tuple, list)):
                 output = output[0]
             self._captured.append(output)
+            if self._stop_after is not None and len(self._captured) >= self._stop_after:
+                raise StopForward
 
     @torch.no_grad()
     def _infer_shapes(self):
@@ -215,7 +223,9 @@ class FeatureGenerator(nn.Module):
                 space: str = 'z',
                 truncate: bool = True,
                 noise=None,
-                noise_generator: Optional[torch.Generator] = None):
+                noise_generator: Optional[torch.Generator] = None,
+                features_only: bool = False,
+                split_modconv: bool = False):
         """Generate images and features.
 
         Args:
@@ -223,10 +233,21 @@ class FeatureGenerator(nn.Module):
             truncate: apply the configured truncation (w / w+ inputs too).
             noise: None (the configured mode), or a list of per-layer noise maps.
             noise_generator: random source for ``noise='random'`` (reproducibility).
+            features_only: compute only the hooked features (the same maps as the full
+                forward): stop after the deepest hooked layer and, for StyleGAN2, skip
+                every ToRGB layer. The image is then None. For losses on head logits.
+            split_modconv: with ``features_only`` on a StyleGAN2 hooked at its style
+                convs, compute the modulated convs in their non-fused form (equal up to
+                ~1e-6 relative, cheaper to differentiate; see ``truncated_forward``);
+                ignored by other generators.
 
         Returns:
-            tuple: image (N, 3, H, W) RGB in about [-1, 1] and the list of features.
+            tuple: image (N, 3, H, W) RGB in about [-1, 1] (None with ``features_only``)
+            and the list of features.
         """
+        if features_only:
+            return None, self._features(latent, space, truncate, noise, noise_generator,
+                                        split_modconv)
         self._captured = []
         # The generator keeps its own precision under AMP: mmagic's StyleGAN modules switch
         # autocast off inside (unless built with fp16_enabled / num_fp16_scales), so
@@ -243,6 +264,34 @@ class FeatureGenerator(nn.Module):
         if self.output_order == 'bgr':
             img = img.flip(1)
         return img, feats
+
+    def _features(self, latent, space, truncate, noise, noise_generator, split):
+        """The hooked feature maps of a truncated forward (see ``forward``)."""
+        with torch.autocast(latent.device.type, enabled=False):
+            latent = latent.float()
+            if self._convs_only:  # own loop, no hooks: ToRGB skipped
+                wp = self.to_wp(latent, space, truncate)
+                if noise is None and self.noise == 'random':
+                    noise = self.make_noise(wp.shape[0], noise_generator)
+                split = split and split_supported(self.generator)
+                feats = stylegan2_features(self.generator, wp, noise, self.layer_names, split)
+            else:
+                feats = self._hooked_prefix(latent, space, truncate, noise, noise_generator)
+        if len(feats) != len(self.layer_names):
+            raise MMLinsemError(f'a features-only pass captured {len(feats)} of the '
+                                f'{len(self.layer_names)} hooked layers')
+        return feats
+
+    def _hooked_prefix(self, latent, space, truncate, noise, noise_generator):
+        """The normal forward, stopped by the capture hook after the last hooked layer."""
+        self._captured, self._stop_after = [], len(self.layer_names)
+        try:
+            self._synthesize(latent, space, truncate, noise, noise_generator)
+        except StopForward:
+            pass
+        finally:
+            feats, self._captured, self._stop_after = self._captured, None, None
+        return feats
 
     def _synthesize(self, latent, space, truncate, noise, noise_generator):
         g = self.generator

@@ -1,0 +1,424 @@
+"""The app's callbacks as plain functions over the public APIs (no UI library here).
+
+An :class:`AppSession` holds the model (config + head), the annotation folder and the
+output folder. Every callback takes and returns a small per-browser-tab ``state`` dict
+(the current sample: seed, truncation, w+ latent, image, masks), so two tabs never share
+a sample; what the tabs share -- the annotation folder and the head -- is written under
+the store's lock and atomically.
+"""
+import os
+import os.path as osp
+import re
+import time
+from typing import Callable, Optional
+
+import numpy as np
+import torch
+
+from mmlinsem.apis import (LinSemInferencer, apply_edit, color_edit, edit_delta, edit_wplus,
+                           fit_lse_on_annotations, iter_semantic_image_edit, label_size, load_edit,
+                           predict_logits, save_edit, sefa_directions)
+from mmlinsem.datasets import AnnotationStore, latent_for, safe_name
+from mmlinsem.errors import MMLinsemError
+from mmlinsem.utils import save_head_checkpoint
+from mmlinsem.visualization import colorize, default_palette, img_to_uint8, legend
+from .canvas import mask_from_layer, mask_layer, read_index_png, stroke_from_layer, upscale
+
+SOURCES = ('empty', 'teacher', 'head')
+MAX_SEEDS = 8
+UNDO_DEPTH = 10
+
+
+class AppSession:
+    """Model, annotation store and output folder behind the app.
+
+    Args:
+        config (str): an mmlinsem job config (its generator, teacher and head type).
+        head (str, optional): a head checkpoint; without it the head is untrained until
+            "Train" fits one from the annotations.
+        annotations (str): the annotation folder (``AnnotatedLatentDataset`` layout).
+        out_dir (str): where trained heads, saved edits and downloads go.
+        scale (int): display upscale of images and masks (nearest-neighbour).
+    """
+
+    def __init__(self,
+                 config: str,
+                 head: Optional[str] = None,
+                 annotations: str = 'work_dirs/app/annotations',
+                 out_dir: str = 'work_dirs/app',
+                 device: str = 'cpu',
+                 scale: int = 4,
+                 eval_samples: int = 32):
+        self.inf = LinSemInferencer(config, head, device=device)
+        self.model = self.inf.model
+        self.gen = self.model.generator
+        self.size = tuple(label_size(self.model))
+        self.classes = list(self.inf.classes)
+        self.palette = default_palette(len(self.classes))
+        self.store = AnnotationStore(annotations, len(self.classes), self.size)
+        self.incomplete = self.store.repair()
+        self.out_dir = out_dir
+        self.scale = int(scale)
+        self.eval_samples = int(eval_samples)
+        self.head_path = head
+        self.trained = head is not None
+
+    # ------------------------------------------------------------------ sampling
+    def _render(self, wp: torch.Tensor):
+        with torch.no_grad():
+            img, feats = self.gen(wp.to(self.inf.device), space='w+', truncate=False)
+            head = predict_logits(self.model, img, feats, self.size, 'head').argmax(1)[0]
+            teacher = self.model.teacher(img)[0] if self.model.teacher is not None else None
+        return (img_to_uint8(img[0]).numpy(), head.cpu().numpy().astype(np.uint8),
+                None if teacher is None else teacher.cpu().numpy().astype(np.uint8))
+
+    def state_of(self, wp: torch.Tensor, seed=None, psi=1.0, name=None) -> dict:
+        image, head, teacher = self._render(wp[None] if wp.ndim == 2 else wp)
+        return dict(
+            seed=seed,
+            psi=psi,
+            name=name,
+            wp=(wp[0] if wp.ndim == 3 else wp).detach().cpu().numpy(),
+            image=image,
+            head_mask=head,
+            teacher_mask=teacher)
+
+    def sample(self, seed: int, psi: float = 1.0) -> dict:
+        """The sample of ``seed`` (a pure function of it) at truncation ``psi``."""
+        seed, psi = int(seed), float(psi)
+        if seed < 0:
+            raise MMLinsemError(f'seed must be >= 0, got {seed}')
+        if not 0.0 <= psi <= 1.0:
+            raise MMLinsemError(f'truncation psi must be in [0, 1], got {psi}')
+        z = latent_for(seed, 0, (self.gen.noise_size, ))[None].to(self.inf.device)
+        with torch.no_grad():
+            wp = self.gen.to_wp(z, 'z', truncate=False)
+            if psi < 1.0 and self.gen.style_based:
+                mean = self.gen.get_mean_latent().to(wp)
+                wp = mean + psi * (wp - mean)
+        return self.state_of(wp, seed, psi)
+
+    def show(self, image: np.ndarray) -> np.ndarray:
+        return upscale(image, self.scale)
+
+    def overlay(self, state: dict, which: str = 'head_mask') -> np.ndarray:
+        """image | mask side by side, upscaled, with a legend underneath."""
+        mask = state.get(which)
+        if mask is None:
+            raise MMLinsemError(f'this sample has no {which.replace("_", " ")}')
+        row = np.concatenate([self.show(state['image']),
+                              self.show(colorize(mask, self.palette))], 1)
+        return np.concatenate([row, legend(self.classes, self.palette, row.shape[1])], 0)
+
+    def download(self, state: dict) -> list:
+        """Write the sample's image and w+ latent; returns the two paths."""
+        from PIL import Image
+        folder = osp.join(self.out_dir, 'downloads')
+        os.makedirs(folder, exist_ok=True)
+        stem = osp.join(folder, f'seed{state["seed"]}_psi{state["psi"]:.2f}')
+        Image.fromarray(state['image']).save(stem + '.png')
+        np.save(stem + '.npy', state['wp'])
+        return [stem + '.png', stem + '.npy']
+
+    # ------------------------------------------------------------------ annotate
+    def editor_value(self, state: dict, source: str = 'teacher') -> dict:
+        """Canvas value to paint on: the upscaled image with ``source``'s mask pre-loaded
+        ('empty', 'teacher' or 'head')."""
+        if source not in SOURCES:
+            raise MMLinsemError(f'start mask must be one of {SOURCES}, got {source!r}')
+        if source == 'empty':
+            mask = np.full(self.size, 255, dtype=np.uint8)
+        else:
+            mask = (self.refresh(state) if source == 'head' else state).get(f'{source}_mask')
+            if mask is None:
+                raise MMLinsemError(f'no {source} mask for this sample (no {source} '
+                                    'configured)')
+        value = self._canvas(state['image'])
+        value['layers'] = [mask_layer(mask, self.palette, self.scale)]
+        return value
+
+    def painted_mask(self, value: dict) -> np.ndarray:
+        """The label mask a canvas value holds (255 where nothing is painted)."""
+        if not value or not value.get('layers'):
+            raise MMLinsemError('the canvas has no paint layer: start from a mask or paint')
+        return mask_from_layer(value['layers'][0], self.palette, self.size)
+
+    def save_annotation(self, state: dict, value: dict, name: str = '') -> str:
+        """Save the sample's latent with the painted mask; returns the name used."""
+        if state is None or 'wp' not in state:
+            raise MMLinsemError('no sample to save: draw a sample first')
+        mask = self.painted_mask(value)
+        name = safe_name(name) if name and name.strip() else self.store.next_name()
+        return self.store.save(name, state['wp'], mask, image=state['image'])
+
+    def open_annotation(self, name: str):
+        """(state, canvas value) of a saved sample, its saved mask pre-loaded."""
+        latent, mask = self.store.load(name)
+        state = self.state_of(torch.from_numpy(latent)[None], name=name)
+        value = self._canvas(state['image'])
+        value['layers'] = [mask_layer(mask, self.palette, self.scale)]
+        return state, value
+
+    def annotation_rows(self) -> list:
+        """[name, labelled pixels %, classes present] per saved sample."""
+        rows = []
+        for name in self.store.names():
+            _, mask = self.store.read(name)
+            labelled = mask != 255
+            present = [self.classes[c] for c in np.unique(mask[labelled])]
+            rows.append([name, round(100.0 * labelled.mean(), 1), ', '.join(present)])
+        return rows
+
+    # ------------------------------------------------------------------ train
+    def train(self, ce_steps: int = 100, progress: Optional[Callable] = None) -> dict:
+        """Fit a few-shot LSE on every saved annotation (closed form + L-BFGS), save it,
+        and measure it against the teacher on held-out samples (when there is one)."""
+        latents, masks, names = self.store.arrays()
+        start = time.perf_counter()
+        fit = fit_lse_on_annotations(
+            self.model,
+            torch.from_numpy(latents),
+            torch.from_numpy(masks.astype(np.int64)),
+            latent_space='w+',
+            ce_steps=ce_steps,
+            progress=progress)
+        path = osp.join(self.out_dir, 'heads', f'fewshot_n{len(names)}.pth')
+        save_head_checkpoint(
+            self.model, path,
+            dict(
+                annotations=names,
+                source='mmlinsem app',
+                ce_steps=ce_steps,
+                annotation_dir=self.store.root))
+        save_head_checkpoint(self.model, osp.join(self.out_dir, 'heads', 'latest.pth'),
+                             dict(annotations=names))
+        seconds = time.perf_counter() - start
+        self.head_path, self.trained = path, True
+        out = dict(
+            path=path, num_annotations=len(names), seconds=seconds, num_pixels=fit['num_pixels'])
+        if self.model.teacher is not None:
+            out['miou_vs_teacher'] = self.evaluate()
+        return out
+
+    def evaluate(self, seed: int = 2024) -> float:
+        """Paper mIoU (%) of the head against the teacher on ``eval_samples`` held-out
+        samples (latents of ``seed``, never the annotated ones)."""
+        return self.inf.miou_vs_teacher(seed, self.eval_samples)
+
+    # ------------------------------------------------------------------ edit (SIE)
+    def edit_stream(self,
+                    state: dict,
+                    value: dict,
+                    steps: int = 50,
+                    baseline: bool = False,
+                    stream_every: int = 10):
+        """SIE of the current sample towards the class stroke painted on ``value``, in w+.
+
+        Yields ``dict(picture, metrics)`` every ``stream_every`` steps (original | target |
+        edited so far | its mask), then a last one with the new ``state`` (the edited
+        sample, the previous latent kept for :meth:`undo`, the edit kept for
+        :meth:`save_last_edit`) and the metrics; with ``baseline`` a second row shows the
+        colour baseline (the stroke pulled to the class's mean colour in the image)."""
+        if state is None or 'wp' not in state:
+            raise MMLinsemError('no sample to edit: draw a sample first')
+        if not value or not value.get('layers'):
+            raise MMLinsemError('no stroke painted: put the sample on the canvas and paint')
+        stroke, label = stroke_from_layer(value['layers'][0], self.palette, self.size)
+        if not 1 <= int(steps) <= 500:
+            raise MMLinsemError(f'steps must be 1..500, got {steps}')
+        state = self.refresh(state)  # the head may have been trained since the sample
+        wp0 = torch.from_numpy(state['wp'])[None].to(self.inf.device)
+        frames = iter_semantic_image_edit(
+            self.model,
+            wp0,
+            'w+',
+            stroke=torch.from_numpy(stroke),
+            label=label,
+            space='w+',
+            steps=int(steps),
+            stream_every=int(stream_every))
+        target = None
+        for frame in frames:
+            if frame['done']:
+                result = frame
+                break
+            if target is None:  # step 0: the target is the current mask + the stroke
+                target = state['head_mask'].copy()
+                target[stroke] = label
+            if frame['image'] is not None and frame['step'] > 0:  # step 0 is the original
+                row = self._edit_row(state['image'], target, frame['image'], frame['mask'])
+                yield dict(picture=row, metrics=f'step {frame["step"]}/{frame["steps"]}')
+        picture = self._edit_row(state['image'], target, result['image'], result['mask'])
+        metrics = (f'**{self.classes[label]}** on {int(stroke.sum())} px: '
+                   f'target agreement inside the edited region '
+                   f'**{100 * result["target_agreement_inside"]:.1f} %**, mean pixel change '
+                   f'outside it **{result["pixel_change_outside"]:.4f}**')
+        if baseline:
+            base = self._color_baseline(state, stroke, label, int(steps))
+            picture = np.concatenate([picture, base['row']], 0)
+            metrics += (f'; colour baseline: inside **{100 * base["inside"]:.1f} %**, outside '
+                        f'**{base["outside"]:.4f}**')
+        delta = edit_delta(self.model, result, wp0)
+        new = self.state_of(wp0 + delta.to(wp0), state.get('seed'), state.get('psi', 1.0),
+                            state.get('name'))
+        new['history'] = (state.get('history') or [])[-(UNDO_DEPTH - 1):] + [state['wp']]
+        new['last_edit'] = dict(
+            delta=delta.numpy(),
+            region=(result['target'] != result['original_mask']).cpu().numpy(),
+            label=label,
+            class_name=self.classes[label],
+            seed=state.get('seed'),
+            psi=state.get('psi'),
+            steps=int(steps))
+        yield dict(picture=picture, metrics=metrics, state=new)
+
+    def _edit_row(self, image, target, edited, mask) -> np.ndarray:
+        edited = edited if isinstance(edited, np.ndarray) else img_to_uint8(edited[0]).numpy()
+        mask = mask if isinstance(mask, np.ndarray) else mask.cpu().numpy().astype(np.uint8)
+        parts = [image, self.colorize(target), edited, self.colorize(mask)]
+        return self.show(np.concatenate(parts, 1))
+
+    def _color_baseline(self, state, stroke, label, steps) -> dict:
+        image, head = state['image'], state['head_mask']
+        inside = head == label
+        colour = (
+            image[inside].mean(0)
+            if inside.any() else np.asarray(self.palette[label][:3], np.float64))
+        out = color_edit(
+            self.model,
+            torch.from_numpy(state['wp'])[None],
+            torch.from_numpy(stroke),
+            torch.from_numpy(colour / 127.5 - 1.0),
+            latent_space='w+',
+            space='w+',
+            steps=steps,
+            label=label)
+        row = self._edit_row(image, out['target'].cpu().numpy(), out['image'], out['mask'])
+        return dict(
+            row=row, inside=out['target_agreement_inside'], outside=out['pixel_change_outside'])
+
+    def undo(self, state: dict) -> dict:
+        """The sample before the last edit (up to ``UNDO_DEPTH`` edits back)."""
+        history = list((state or {}).get('history') or [])
+        if not history:
+            raise MMLinsemError('nothing to undo: no edit of this sample yet')
+        wp = history.pop()
+        new = self.state_of(
+            torch.from_numpy(wp)[None], state.get('seed'), state.get('psi', 1.0), state.get('name'))
+        new['history'] = history
+        return new
+
+    def _edit_dir(self) -> str:
+        return osp.join(self.out_dir, 'edits')
+
+    def edit_names(self) -> list:
+        """Saved edits (stems of ``out_dir/edits/*.npz``)."""
+        folder = self._edit_dir()
+        if not osp.isdir(folder):
+            return []
+        return sorted(f[:-4] for f in os.listdir(folder) if f.endswith('.npz'))
+
+    def save_last_edit(self, state: dict, name: str = '') -> str:
+        """Save the last edit of this sample as a w+ delta (``tools/apply_edit.py`` reads
+        it); returns its path."""
+        edit = (state or {}).get('last_edit')
+        if edit is None:
+            raise MMLinsemError('no edit to save: run an edit first')
+        if not (name and name.strip()):  # e.g. hair_seed3
+            stem = re.sub(r'[^A-Za-z0-9_-]', '_', edit['class_name']).strip('_-') or 'edit'
+            name = f'{stem}_seed{edit["seed"]}' if edit['seed'] is not None else f'{stem}_edit'
+        path = osp.join(self._edit_dir(), safe_name(name, 'edit name') + '.npz')
+        meta = {k: v for k, v in edit.items() if k not in ('delta', 'region')}
+        return save_edit(path, torch.from_numpy(edit['delta']), edit['region'], **meta)
+
+    def apply_saved_edit(self, name: str, seeds, strength: float = 1.0) -> list:
+        """original | edited | edited mask of each seed (comma-separated, at most
+        ``MAX_SEEDS``) with the saved edit ``name`` at ``strength``."""
+        if not name:
+            raise MMLinsemError('choose a saved edit first')
+        edit = load_edit(
+            osp.join(self._edit_dir(),
+                     safe_name(name, 'edit name') + '.npz'), self.gen.num_latents,
+            self.gen.style_channels)
+        seeds = parse_seeds(seeds)
+        rows = []
+        for seed in seeds:
+            st = self.sample(seed)
+            wp = apply_edit(torch.from_numpy(st['wp']), edit, strength)
+            image, mask, _ = self._render(wp[None])
+            rows.append(self.show(np.concatenate([st['image'], image, self.colorize(mask)], 1)))
+        return rows
+
+    # ------------------------------------------------------------------ condition (SCS)
+    def layout_mask(self, value: Optional[dict] = None, upload: Optional[bytes] = None):
+        """The target layout: an uploaded index PNG, else the painted canvas."""
+        if upload is not None:
+            return read_index_png(upload, self.size, len(self.classes))
+        mask = self.painted_mask(value)
+        if not (mask != 255).any():
+            raise MMLinsemError('the layout is empty: paint classes on the canvas')
+        return mask
+
+    def condition(self, target: np.ndarray, num: int = 4, seed: int = 0, steps: int = 50):
+        """``num`` SCS samples following ``target``: [(image, mask, accuracy %)]."""
+        if not 1 <= int(num) <= 16:
+            raise MMLinsemError(f'number of samples must be 1..16, got {num}')
+        out = []
+        t = torch.from_numpy(np.asarray(target).astype(np.int64))
+        labelled = t != 255
+        for i in range(int(num)):
+            res = self.inf.sample(t, seed=int(seed) + i, steps=int(steps))
+            mask = res['prediction'].cpu()
+            acc = float((mask[labelled] == t[labelled]).float().mean() * 100)
+            out.append((img_to_uint8(res['image'][0]).numpy(), mask.numpy().astype(np.uint8), acc))
+        return out
+
+    # ------------------------------------------------------------------ SeFa
+    def sefa(self, layers='all', num: int = 5):
+        """(directions (k, D), eigenvalues (k,), layer indices) of the generator."""
+        return sefa_directions(self.gen.generator, layers, int(num))
+
+    def sefa_image(self, state: dict, directions, strengths, layers=None) -> np.ndarray:
+        wp = torch.from_numpy(state['wp'])[None].to(self.inf.device)
+        for d, s in zip(directions, strengths):
+            if float(s) != 0.0:
+                wp = edit_wplus(wp, d.to(wp), float(s), layers)
+        with torch.no_grad():
+            img, _ = self.gen(wp, space='w+', truncate=False)
+        return img_to_uint8(img[0]).numpy()
+
+    # ------------------------------------------------------------------ canvases
+    def colorize(self, mask: np.ndarray) -> np.ndarray:
+        return colorize(mask, self.palette)
+
+    def _canvas(self, background: np.ndarray) -> dict:
+        bg = self.show(background)
+        bg = np.concatenate([bg, np.full(bg.shape[:2] + (1, ), 255, np.uint8)], 2)
+        return dict(background=bg, layers=[np.zeros_like(bg)], composite=None)
+
+    def stroke_canvas(self, state: dict) -> dict:
+        """Canvas for an SIE stroke: the current head's mask, nothing painted yet."""
+        return self._canvas(self.colorize(self.refresh(state)['head_mask']))
+
+    def refresh(self, state: dict) -> dict:
+        """``state`` with its masks rendered by the current head (after "Train")."""
+        image, head, teacher = self._render(torch.from_numpy(state['wp'])[None])
+        return dict(state, image=image, head_mask=head, teacher_mask=teacher)
+
+    def blank_canvas(self) -> dict:
+        """Canvas for an SCS layout: nothing painted (unpainted pixels are ignored)."""
+        return self._canvas(np.full(self.size + (3, ), 255, np.uint8))
+
+
+def parse_seeds(text) -> list:
+    """Seeds from '1,2,3' (or a list): at most ``MAX_SEEDS`` integers >= 0."""
+    parts = [p for p in str(text).replace(' ', '').split(',')
+             if p] if isinstance(text, str) else list(text)
+    try:
+        seeds = [int(p) for p in parts]
+    except ValueError:
+        raise MMLinsemError(f'seeds must be comma-separated integers like 1,2,3, got '
+                            f'{str(text)[:60]!r}') from None
+    if not 1 <= len(seeds) <= MAX_SEEDS or min(seeds) < 0:
+        raise MMLinsemError(f'give 1..{MAX_SEEDS} seeds >= 0, got {str(text)[:60]!r}')
+    return seeds
