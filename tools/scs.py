@@ -55,8 +55,7 @@ def load_targets(args, inf):
     import torch
     from PIL import Image
 
-    from mmlinsem.apis import label_size
-    from mmlinsem.apis.latent_optim import check_target
+    from mmlinsem.apis import check_target, label_size
     from mmlinsem.errors import MMLinsemError
     if args.targets:
         paths = sorted(glob.glob(osp.join(args.targets, '*.png')))

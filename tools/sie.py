@@ -3,12 +3,19 @@
     python tools/sie.py CONFIG CHECKPOINT --label CLASS --box X0,Y0,X1,Y1
         [--stroke-mask PNG] [--seed 0] [--index 0[,1,...]] [--space mixz|w+] [--steps 50]
         [--lr 0.01] [--baseline-color R,G,B] [--out DIR] [--amp [--amp-dtype float16]]
+        [--latent FILE.npy [--photo IMG] [--dilate 2] [--feather 2]]
 
 The stroke is a box (pixel coordinates at the label size) or a PNG (non-zero = stroke).
 Writes a picture (a row per edit: original | its mask | target | edited | new mask
 [| color baseline]) and ``metrics.json`` (agreement with the target inside the edited
 region, mean pixel change outside it, per edit and averaged over the edits; the same under
 ``color_baseline`` when ``--baseline-color`` is given, RGB 0..255, its mask read by the LSE).
+
+Real images: ``--latent`` edits a w+ latent written by ``tools/invert.py`` (with its
+``noise/`` maps when there are any; ``--seed`` / ``--index`` are then unused, the space is
+w+). ``--photo`` (the inverted photo) applies the edit to the photo: the edited
+reconstruction is blended into it where the labels changed (dilated, feathered); the row
+then starts with the photo and ends with the blended photo, also written as ``blended.png``.
 """
 import argparse
 import json
@@ -30,10 +37,15 @@ def parse_args():
         '--index',
         default='0',
         help='sample index, or several (0,1,2): one edit each, metrics averaged')
-    p.add_argument('--space', default='mixz', choices=['mixz', 'w+'])
+    p.add_argument(
+        '--space', choices=['mixz', 'w+'], help='mixz (default), w+ (always with --latent)')
     p.add_argument('--steps', type=int, default=50)
     p.add_argument('--lr', type=float, default=0.01)
     p.add_argument('--baseline-color', help='R,G,B (0..255): also run the color baseline')
+    p.add_argument('--latent', help='a w+ latent .npy written by tools/invert.py (latents/)')
+    p.add_argument('--photo', help='with --latent: the photo it inverts, to blend the edit into')
+    p.add_argument('--dilate', type=int, default=2, help='--photo: grow the region by N px')
+    p.add_argument('--feather', type=int, default=2, help='--photo: soften its edge over N px')
     add_pipeline_args(p, out='work_dirs/sie')
     return p.parse_args()
 
@@ -47,6 +59,12 @@ def main():
     from mmlinsem.datasets import latent_for
     from mmlinsem.errors import MMLinsemError
     from mmlinsem.visualization import default_palette, grid, save_rgb
+    if args.latent and args.space == 'mixz':
+        raise MMLinsemError('--latent is a w+ latent: edit it with --space w+ (the default '
+                            'with --latent), got --space mixz')
+    if args.photo and not args.latent:
+        raise MMLinsemError('--photo needs --latent (the inversion of that photo)')
+    args.space = args.space or ('w+' if args.latent else 'mixz')
     inf = inferencer_from_args(args)
     classes = inf.classes
     label = classes.index(args.label) if args.label in classes else None
@@ -76,6 +94,12 @@ def main():
                             f'{args.baseline_color!r}')
     pal = default_palette(len(classes))
     rows, edits = [], []
+    if args.latent:
+        indices = []
+        row, metrics = edit_inverted(inf, stroke, label, rgb, args, pal)
+        rows.append(row)
+        edits.append(dict(latent=args.latent, **metrics))
+        print(f'edit of {args.latent}: {metrics}', flush=True)
     for index in indices:
         z = latent_for(args.seed, index, (inf.model.generator.noise_size, ))
         row, metrics = edit_one(inf, z, stroke, label, rgb, args, pal)
@@ -108,14 +132,39 @@ def mean(values):
     return sum(values) / len(values) if values else None
 
 
-def edit_one(inf, z, stroke, label, rgb, args, pal):
-    """One edit (and its color baseline): a picture row and the metrics."""
+def edit_inverted(inf, stroke, label, rgb, args, pal):
+    """The edit of an inverted photo's latent (``--latent``), blended into ``--photo``."""
+    from mmlinsem.apis import blend_edit, injected_noise, load_inverted, load_photo
+    from mmlinsem.visualization import img_to_uint8, save_rgb
+    gen = inf.model.generator
+    latent, maps = load_inverted(args.latent, gen.num_latents)
+    photo = load_photo(args.photo, gen.image_size) if args.photo else None
+    with injected_noise(gen, maps):
+        row, metrics, out = edit_one(inf, latent, stroke, label, rgb, args, pal, 'w+', True)
+    if photo is None:
+        return row, metrics
+    changed = (out['mask'] != out['original_mask']).cpu()
+    blend = blend_edit(photo, out['original_image'][0].cpu(), out['image'][0].cpu(), changed,
+                       args.dilate, args.feather)
+    metrics['blend'] = dict(
+        changed_pixels=int(changed.sum()),
+        blended_pixels=int((blend['alpha'] > 0).sum()),
+        recon_error_inside=blend['recon_error'])
+    blended = img_to_uint8(blend['image']).numpy()
+    save_rgb(osp.join(args.out, 'blended.png'), blended)
+    return [img_to_uint8(photo).numpy()] + row + [blended], metrics
+
+
+def edit_one(inf, z, stroke, label, rgb, args, pal, latent_space='z', full=False):
+    """One edit (and its color baseline): a picture row and the metrics (and the SIE
+    result with ``full``)."""
     from mmlinsem.apis import color_edit, semantic_image_edit
     from mmlinsem.visualization import colorize, img_to_uint8
     amp = amp_from_args(args)
     out = semantic_image_edit(
         inf.model,
         z,
+        latent_space=latent_space,
         stroke=stroke,
         label=label,
         space=args.space,
@@ -137,6 +186,7 @@ def edit_one(inf, z, stroke, label, rgb, args, pal):
             z,
             stroke,
             rgb,
+            latent_space=latent_space,
             space=args.space,
             steps=args.steps,
             lr=args.lr,
@@ -144,7 +194,7 @@ def edit_one(inf, z, stroke, label, rgb, args, pal):
             amp=amp)
         metrics['color_baseline'] = {k: base[k] for k in keys}
         row.append(img_to_uint8(base['image'][0]).numpy())
-    return row, metrics
+    return (row, metrics, out) if full else (row, metrics)
 
 
 if __name__ == '__main__':

@@ -32,7 +32,7 @@ def main():
         overlay = hooks.get('overlay') or dict(type='mmlinsem.OverlayHook')
         hooks['overlay'] = dict(overlay, show_dir=args.show_dir)
     runner = build_runner(cfg)
-    from mmlinsem.utils.checkpoint_io import HEAD_CHECKPOINT, expecting
+    from mmlinsem.utils import HEAD_CHECKPOINT, expecting
     with expecting(HEAD_CHECKPOINT):
         metrics = runner.test()
     if args.out:

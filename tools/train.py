@@ -51,8 +51,7 @@ def main():
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     cfg.resume = args.resume
-    from mmlinsem.utils.checkpoint_io import (HEAD_CHECKPOINT, TRAIN_CHECKPOINT, expecting,
-                                              read_checkpoint)
+    from mmlinsem.utils import HEAD_CHECKPOINT, TRAIN_CHECKPOINT, expecting, read_checkpoint
     resume_from = cfg.get('load_from') if args.resume else None
     if args.resume and resume_from is None:
         from mmengine.runner import find_latest_checkpoint
