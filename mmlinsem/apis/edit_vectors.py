@@ -76,9 +76,10 @@ def load_edit(path: str, num_latents: Optional[int] = None, channels: Optional[i
         meta=meta)
 
 
-def load_wplus(path: str, num_latents: int, channels: int) -> torch.Tensor:
+def load_wplus(path: str, num_latents: int, channels: Optional[int] = None) -> torch.Tensor:
     """A saved latent (.npy / .pt: w+ (L, D) or (1, L, D), or a w (D,) repeated per layer)
-    as an (L, D) w+ tensor; anything else is one :class:`MMLinsemError` line."""
+    as an (L, D) w+ tensor (``channels``: the D it must have, None for any); anything else
+    is one :class:`MMLinsemError` line."""
     from mmlinsem.datasets.annotated_latent_dataset import load_latent
     if not osp.isfile(path):
         raise MMLinsemError(f'latent not found: {path}')
@@ -87,9 +88,11 @@ def load_wplus(path: str, num_latents: int, channels: int) -> torch.Tensor:
         latent = latent[None].repeat(num_latents, 1)
     elif latent.ndim == 3 and latent.shape[0] == 1:
         latent = latent[0]
-    if tuple(latent.shape) != (int(num_latents), int(channels)):
-        raise MMLinsemError(f'latent {path} must be a w+ latent ({num_latents}, {channels}) or '
-                            f'a w ({channels},), got shape {tuple(latent.shape)}')
+    width = latent.shape[-1] if channels is None else int(channels)
+    if latent.ndim != 2 or tuple(latent.shape) != (int(num_latents), width):
+        shown = 'C' if channels is None else channels
+        raise MMLinsemError(f'latent {path} must be a w+ latent ({num_latents}, {shown}) or '
+                            f'a w ({shown},), got shape {tuple(latent.shape)}')
     return latent
 
 

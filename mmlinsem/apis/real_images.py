@@ -112,17 +112,8 @@ def noise_path(latent_path: str) -> str:
 def load_inverted(latent_path: str, num_latents: int):
     """An inverted latent as a (L, C) w+ tensor and its noise maps (a list of
     (1, 1, h, w) tensors, or None when the inversion kept the generator's noise)."""
-    from mmlinsem.datasets.annotated_latent_dataset import load_latent
-    if not osp.isfile(latent_path):
-        raise MMLinsemError(f'latent not found: {latent_path}')
-    latent = load_latent(latent_path)
-    if latent.ndim == 1:
-        latent = latent[None].repeat(num_latents, 1)
-    if latent.ndim == 3 and latent.shape[0] == 1:
-        latent = latent[0]
-    if latent.ndim != 2 or latent.shape[0] != num_latents:
-        raise MMLinsemError(f'latent {latent_path} must be a w+ latent ({num_latents}, C) or a '
-                            f'w (C,), got shape {tuple(latent.shape)}')
+    from .edit_vectors import load_wplus
+    latent = load_wplus(latent_path, num_latents)
     path = noise_path(latent_path)
     if not osp.isfile(path):
         return latent, None
