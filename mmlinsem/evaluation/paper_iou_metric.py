@@ -55,7 +55,10 @@ class PaperIoUMetric(BaseMetric):
     Args:
         background_index (int | None): class left out of the mean (None: keep all).
         ignore_index (int): label value ignored in both masks.
-        output_dir (str, optional): also write per-class results there as CSV.
+        output_dir (str, optional): also write per-class results there as CSV
+            (``per_class_iou.csv``; ``per_class_iou_{prefix}.csv`` with a prefix).
+        pred_key (str): the prediction field of the samples: ``pred_sem_seg``, or
+            ``pred_sem_seg_{name}`` for a further head of a ``JointExtractor``.
     """
     default_prefix = None
 
@@ -63,6 +66,7 @@ class PaperIoUMetric(BaseMetric):
                  background_index: Optional[int] = 0,
                  ignore_index: int = 255,
                  output_dir: Optional[str] = None,
+                 pred_key: str = 'pred_sem_seg',
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
                  **kwargs):
@@ -70,6 +74,7 @@ class PaperIoUMetric(BaseMetric):
         self.background_index = background_index
         self.ignore_index = ignore_index
         self.output_dir = output_dir
+        self.pred_key = pred_key
 
     def _num_classes(self) -> int:
         classes = (self.dataset_meta or {}).get('classes')
@@ -81,7 +86,10 @@ class PaperIoUMetric(BaseMetric):
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         k = self._num_classes()
         for sample in data_samples:
-            pred = sample['pred_sem_seg']['data'].squeeze().cpu()
+            if self.pred_key not in sample:
+                raise MMLinsemError(f'the samples have no {self.pred_key!r} prediction '
+                                    f'(fields: {", ".join(sorted(sample))})')
+            pred = sample[self.pred_key]['data'].squeeze().cpu()
             gt = sample['gt_sem_seg']['data'].squeeze().cpu().to(pred)
             if pred.shape != gt.shape:
                 raise MMLinsemError(f'prediction {tuple(pred.shape)} and label '
@@ -111,12 +119,14 @@ class PaperIoUMetric(BaseMetric):
         for j, c in enumerate(keep):
             table.add_row([classes[c], _fmt(per_class[j]), _fmt(acc_iou[j]), int(counts[j])])
         logger: MMLogger = MMLogger.get_current_instance()
-        print_log('per-class results:\n' + table.get_string(), logger=logger)
+        title = f'per-class results ({self.prefix})' if self.prefix else 'per-class results'
+        print_log(title + ':\n' + table.get_string(), logger=logger)
         if self.output_dir:
             import csv
             import os
             os.makedirs(self.output_dir, exist_ok=True)
-            with open(osp.join(self.output_dir, 'per_class_iou.csv'), 'w', newline='') as f:
+            name = f'per_class_iou_{self.prefix}.csv' if self.prefix else 'per_class_iou.csv'
+            with open(osp.join(self.output_dir, name), 'w', newline='') as f:
                 w = csv.writer(f)
                 w.writerow(['class', 'iou_paper', 'iou_accumulated', 'images'])
                 for j, c in enumerate(keep):

@@ -120,7 +120,7 @@ class SemanticExtractor(BaseModel):
 
     def set_extra_state(self, state):
         mine, state = self.arch(), arch_state.decode(state)
-        for key in ('head', 'layers', 'classes'):
+        for key in mine:
             if key in state and state[key] != mine[key]:
                 raise MMLinsemError(f'checkpoint was trained with {key}={state[key]} but the '
                                     f'config gives {key}={mine[key]}; use the config the '
@@ -161,23 +161,34 @@ class SemanticExtractor(BaseModel):
         return img, feats, labels
 
     def _losses(self, z, labels, seeds, space=None) -> Dict[str, torch.Tensor]:
+        feats, labels, size, points = self._train_targets(z, labels, seeds, space)
+        return self._head_losses(self.head, feats, labels, size, points)
+
+    def _train_targets(self, z, labels, seeds, space=None):
+        """Features, labels (the given masks or the teacher's; at ``loss_pixels`` picked
+        pixels when set), the label size and the picked pixels (or None)."""
         img, feats, teacher_labels = self.generate(z, seeds, space)
         if labels is None:
             if teacher_labels is None:
                 raise MMLinsemError('no teacher configured and the batch has no gt_label '
                                     'masks; add a teacher or use AnnotatedLatentDataset')
             labels = teacher_labels
-        head = self.head_module
         size, points = tuple(labels.shape[-2:]), None
         if self.loss_pixels > 0:
             points = self._loss_points(labels, seeds)
             labels = labels[torch.arange(len(labels), device=labels.device)[:, None],
                             points[0].to(labels.device), points[1].to(labels.device)]
-        # the module call (DDP's forward) for the logits; the per-layer logits of the
-        # same parameters join the same backward, so DDP reduces their sum once
-        seg_logits = self.head(feats, size=size, points=points)
-        layers = head.layer_logits(feats, size, points) if head.aux_loss_weight > 0 else None
-        return head.loss_by_labels(seg_logits, labels.to(seg_logits.device), layers)
+        return feats, labels, size, points
+
+    @staticmethod
+    def _head_losses(head, feats, labels, size, points) -> Dict[str, torch.Tensor]:
+        """The losses of one head (called as a module: DDP's forward when wrapped)."""
+        module = unwrap_model(head)
+        # the module call for the logits; the per-layer logits of the same parameters
+        # join the same backward, so DDP reduces their sum once
+        seg_logits = head(feats, size=size, points=points)
+        layers = module.layer_logits(feats, size, points) if module.aux_loss_weight > 0 else None
+        return module.loss_by_labels(seg_logits, labels.to(seg_logits.device), layers)
 
     def _loss_points(self, labels, seeds):
         """``loss_pixels`` uniform pixels per image: from each sample's (already
@@ -256,7 +267,15 @@ class SemanticExtractor(BaseModel):
             if self.keep_images:
                 ds.set_field(img_to_uint8(img[i]).cpu(), 'gen_img', field_type='data')
             samples.append(ds)
+        self._add_predictions(samples, feats, size)
         return samples
+
+    def _add_predictions(self, samples: List[SegDataSample], feats, size) -> None:
+        """Further predictions of the same features (none here; see ``JointExtractor``)."""
+
+    def trained_heads(self) -> List[tuple]:
+        """``(state-dict key prefix, head module)`` of every trained head."""
+        return [('head', self.head_module)]
 
 
 def _item(values, i):
@@ -281,39 +300,43 @@ def _drop_frozen_state(module, state_dict, prefix, local_metadata):
 
 
 def _check_head_state(module, state_dict, prefix, *args, **kwargs):
-    """Load heads strictly: the checkpoint must hold exactly this head's weights (the
+    """Load heads strictly: the checkpoint must hold exactly the heads' weights (the
     frozen generator / teacher keys of older checkpoints aside), else one error line
     naming what it holds -- a generator's or a segmentor's weights, another head's."""
     given = [k[len(prefix):] for k in state_dict if k.startswith(prefix)]
     if '_extra_state' in given:  # layers / classes / head type named first
         module.set_extra_state(state_dict[prefix + '_extra_state'])
-    head = module.head_module
-    own = {f'head.{k}': v for k, v in head.state_dict().items()}
-    required = [k for k in own if not k.endswith('_extra_state')]
-    theirs = [k for k in given if k.startswith('head.')]
+    heads = module.trained_heads()
+    where = f'{last_path()}: ' if last_path() else ''
+    names = tuple(f'{key}.' for key, _ in heads)
     foreign = [
         k for k in given
-        if not k.startswith('head.') and not k.startswith(FROZEN) and k != '_extra_state'
+        if not k.startswith(names) and not k.startswith(FROZEN) and k != '_extra_state'
     ]
-    missing = [k for k in required if k not in theirs]
-    unexpected = [k for k in theirs if k not in own]
-    where = f'{last_path()}: ' if last_path() else ''
-    name = type(head).__name__
-    if not theirs or foreign:
-        raise MMLinsemError(f'{where}expected a {name} head checkpoint (keys head.*, written '
-                            f'by tools/train.py) but {describe_keys(foreign or given)}')
-    if missing or unexpected:
-        what = (f'missing {len(missing)} keys (e.g. {missing[0]})'
-                if missing else f'{len(unexpected)} unexpected keys (e.g. {unexpected[0]})')
-        raise MMLinsemError(f'{where}the checkpoint holds another head than the configured '
-                            f'{name}: {what}; use the config the checkpoint was trained with')
-    for key in required:
-        value = state_dict[prefix + key]
-        if tuple(value.shape) != tuple(own[key].shape):
-            raise MMLinsemError(f'{where}the checkpoint holds another head than the configured '
-                                f'{name}: {key} has shape {tuple(value.shape)}, the model '
-                                f'{tuple(own[key].shape)}; use the config the checkpoint was '
-                                'trained with')
+    for key, head in heads:
+        name = type(head).__name__
+        own = {f'{key}.{k}': v for k, v in head.state_dict().items()}
+        required = [k for k in own if not k.endswith('_extra_state')]
+        theirs = [k for k in given if k.startswith(f'{key}.')]
+        missing = [k for k in required if k not in theirs]
+        unexpected = [k for k in theirs if k not in own]
+        if not theirs or foreign:
+            raise MMLinsemError(f'{where}expected a {name} head checkpoint (keys {key}.*, '
+                                f'written by tools/train.py) but '
+                                f'{describe_keys(foreign or given)}')
+        if missing or unexpected:
+            what = (f'missing {len(missing)} keys (e.g. {missing[0]})'
+                    if missing else f'{len(unexpected)} unexpected keys (e.g. {unexpected[0]})')
+            raise MMLinsemError(f'{where}the checkpoint holds another head than the '
+                                f'configured {name}: {what}; use the config the checkpoint '
+                                'was trained with')
+        for k in required:
+            value = state_dict[prefix + k]
+            if tuple(value.shape) != tuple(own[k].shape):
+                raise MMLinsemError(f'{where}the checkpoint holds another head than the '
+                                    f'configured {name}: {k} has shape {tuple(value.shape)}, '
+                                    f'the model {tuple(own[k].shape)}; use the config the '
+                                    'checkpoint was trained with')
 
 
 def _fill_frozen_state(module, state_dict, prefix, *args, **kwargs):

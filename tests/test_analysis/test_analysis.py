@@ -1,6 +1,7 @@
 """Issue 7: class centres (forged LSE), fair sampling and class cosine similarity."""
 import json
 
+import pytest
 import torch
 import torch.nn.functional as F
 
@@ -153,3 +154,35 @@ def test_figures_tool(tmp_path):
     assert table.endswith(f'| **mIoU** | **{miou:.1f}** |\n')
     res = run_tool('tools/analysis/figures.py', 'curves', str(tmp_path / 'nothing'))
     assert res.returncode == 2 and 'no scalars.json' in res.stderr
+
+
+def test_plateau_verdicts():
+    from mmlinsem.analysis import plateau
+    rising = [(s, 60 + s / 100) for s in range(1000, 9000, 1000)]  # +10 points per 1000
+    flat = [(1000, 60.0), (2000, 80.0), (3000, 84.0), (4000, 84.1), (5000, 84.2), (6000, 84.0),
+            (7000, 84.25), (8000, 84.2)]
+    r, f = plateau(rising), plateau(flat)
+    assert not r['plateaued'] and r['window_start_step'] == 6000 and r['spread'] > 10
+    assert f['plateaued'] and f['spread'] == pytest.approx(0.25) and f['best_step'] == 7000
+    # a resumed run validating a step again: the last value of that step counts
+    again = flat + [(8000, 90.0)]
+    assert plateau(again)['final'] == 90.0 and not plateau(again)['plateaued']
+    with pytest.raises(ValueError, match='at least 2'):
+        plateau([(1000, 1.0)])
+
+
+def test_convergence_figure_of_a_joint_run(tmp_path):
+    wd = tmp_path / 'joint'
+    res = run_tool('tools/train.py', 'tests/configs/tiny_joint.py', '--work-dir', str(wd),
+                   '--cfg-options', 'train_cfg.val_interval=2')
+    assert res.returncode == 0, res.stderr[-3000:]
+    out = tmp_path / 'conv.png'
+    res = run_tool('tools/analysis/figures.py', 'convergence', str(wd), '--out', str(out))
+    assert res.returncode == 0, res.stderr[-3000:]
+    report = json.load(open(tmp_path / 'conv.json'))
+    assert sorted(report['heads']) == ['lse', 'nse1', 'nse2'] and out.stat().st_size > 0
+    for v in report['heads'].values():
+        assert [s for s, _ in v['curve']] == [2, 4, 6]
+    assert report['iterations'] == 6 and report['train_seconds'] > 0
+    res = run_tool('tools/analysis/figures.py', 'convergence', str(wd), '--heads', 'nse3')
+    assert res.returncode == 2 and 'nse3/mIoU' in res.stderr.strip().splitlines()[-1]

@@ -62,3 +62,18 @@ def test_writes_csv(tmp_path):
     rows = (tmp_path / 'per_class_iou.csv').read_text().splitlines()
     assert rows[0].startswith('class') and rows[1].startswith('a,0.5')
     assert np.isclose(float(rows[1].split(',')[1]), 0.5)
+
+
+def test_pred_key_reads_another_heads_prediction():
+    sample = _sample([[1, 0]], [[1, 1]])
+    sample['pred_sem_seg_nse1'] = {'data': torch.tensor([[1, 1]])[None]}
+    main, other = PaperIoUMetric(), PaperIoUMetric(pred_key='pred_sem_seg_nse1', prefix='nse1')
+    for m in (main, other):
+        m.dataset_meta = dict(classes=['bg', 'a'])
+        m.process(None, [sample])
+    assert main.compute_metrics(main.results)['mIoU'] == pytest.approx(50.0)
+    assert other.compute_metrics(other.results)['mIoU'] == pytest.approx(100.0)
+    missing = PaperIoUMetric(pred_key='pred_sem_seg_nse2')
+    missing.dataset_meta = dict(classes=['bg', 'a'])
+    with pytest.raises(MMLinsemError, match="no 'pred_sem_seg_nse2' prediction"):
+        missing.process(None, [sample])

@@ -3,12 +3,15 @@
     python tools/analysis/figures.py curves WORK_DIR [WORK_DIR ...] --out curves.png
     python tools/analysis/figures.py qualitative --models CFG:CKPT:NAME [...] --out grid.png
     python tools/analysis/figures.py per-class RESULTS_DIR [...] --out table.md
+    python tools/analysis/figures.py convergence WORK_DIR --heads lse nse1 nse2 --out c.png
 
 ``curves``: training loss and validation mIoU against iterations, from mmengine's
 ``scalars.json`` logs. ``qualitative``: image | teacher | each model's mask (paper Fig. 3;
 all models must share generator and teacher). ``per-class``: per-class IoU (%) of
 ``tools/test.py --out`` results as a Markdown table (with their mIoU when ``metrics.json``
-is there).
+is there). ``convergence``: the validation mIoU of each head of one (joint) run against
+iterations, with the plateau test (spread over the last ``--window`` of iterations below
+``--tol`` points) and each head's training loss; the figures also go to ``OUT.json``.
 """
 import argparse
 import json
@@ -32,6 +35,16 @@ def parse_args():
     t = sub.add_parser('per-class')
     t.add_argument('results', nargs='+')
     t.add_argument('--out', default='work_dirs/figures/per_class.md')
+    v = sub.add_parser('convergence')
+    v.add_argument('work_dir')
+    v.add_argument(
+        '--heads',
+        nargs='+',
+        default=['lse', 'nse1', 'nse2'],
+        help="metric prefixes: '{head}/mIoU' and '{head}.loss_ce' are read")
+    v.add_argument('--window', type=float, default=0.25)
+    v.add_argument('--tol', type=float, default=0.3)
+    v.add_argument('--out', default='work_dirs/figures/convergence.png')
     return p.parse_args()
 
 
@@ -102,9 +115,68 @@ def per_class(args):
     print(table)
 
 
+def convergence(args):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    from mmlinsem.analysis import last_per_step, plateau, read_scalars, scalar_series
+    from mmlinsem.errors import MMLinsemError
+    records = read_scalars(args.work_dir)
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
+    report = dict(work_dir=args.work_dir, window=args.window, tol=args.tol, heads={})
+    for head in args.heads:
+        val = last_per_step(scalar_series(records, f'{head}/mIoU'))
+        if len(val) < 2:
+            raise MMLinsemError(f'{args.work_dir}: fewer than 2 validations of {head}/mIoU '
+                                'logged (is it a joint run still at its start?)')
+        verdict = plateau(val, args.window, args.tol)
+        report['heads'][head] = dict(verdict, curve=val)
+        b.plot(
+            *zip(*val),
+            'o-',
+            ms=3,
+            label=f'{head}: {verdict["final"]:.2f} (last {args.window:.0%}: '
+            f'{verdict["spread"]:.2f} pts)')
+        loss = last_per_step(scalar_series(records, f'{head}.loss_ce'))
+        if loss:
+            a.plot(*zip(*loss), label=head, lw=0.8)
+    # training time: each logged iteration time times the iterations it stands for
+    steps = last_per_step(scalar_series(records, 'time'))
+    report['train_seconds'] = sum(t * (s - p) for (p, _), (s, t) in zip([(0, 0)] + steps, steps))
+    report['iterations'] = steps[-1][0] if steps else 0
+    start = min(v['window_start_step'] for v in report['heads'].values())
+    b.axvspan(start, report['heads'][args.heads[0]]['final_step'], color='0.92', zorder=0)
+    a.set(xlabel='iteration', ylabel='training cross-entropy', yscale='log')
+    b.set(
+        xlabel='iteration',
+        ylabel='val mIoU (%), paper metric',
+        title=f'shaded: last {args.window:.0%} (plateau: spread < {args.tol} points)')
+    a.legend(fontsize=8)
+    b.legend(fontsize=8, loc='lower right')
+    fig.tight_layout()
+    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+    fig.savefig(args.out, dpi=120)
+    out_json = osp.splitext(args.out)[0] + '.json'
+    with open(out_json, 'w') as f:
+        json.dump(report, f, indent=1)
+    for head, v in report['heads'].items():
+        print(f'{head}: final {v["final"]:.2f} at {v["final_step"]}, best {v["best"]:.2f} at '
+              f'{v["best_step"]}, spread over the last {args.window:.0%} {v["spread"]:.2f} '
+              f'points: {"plateaued" if v["plateaued"] else "NOT plateaued"}')
+    print(f'training time {report["train_seconds"] / 60:.1f} min for {report["iterations"]} '
+          f'iterations; written {out_json}')
+
+
 def main():
     args = parse_args()
-    {'curves': curves, 'qualitative': qualitative, 'per-class': per_class}[args.what](args)
+    {
+        'curves': curves,
+        'qualitative': qualitative,
+        'per-class': per_class,
+        'convergence': convergence
+    }[args.what](
+        args)
     print(f'written {args.out}')
 
 
