@@ -8,7 +8,8 @@ def last_per_step(series: Sequence[Tuple[int, float]]) -> List[Tuple[int, float]
     return sorted(dict((int(s), float(v)) for s, v in series).items())
 
 
-def plateau(series: Sequence[Tuple[int, float]], window: float = 0.25,
+def plateau(series: Sequence[Tuple[int, float]],
+            window: float = 0.25,
             tol: float = 0.3) -> Dict[str, float]:
     """Whether a validation series has plateaued: over its last ``window`` of iterations
     (the validations at steps >= (1 - window) x the last step) it moves by less than
@@ -29,6 +30,12 @@ def plateau(series: Sequence[Tuple[int, float]], window: float = 0.25,
     best_step, best = max(points, key=lambda p: p[1])
     start = next(s for s, _ in points if s >= (1 - window) * last_step)
     spread = max(inside) - min(inside)
-    return dict(final=points[-1][1], final_step=last_step, best=best, best_step=best_step,
-                window_start_step=start, spread=spread, gain=inside[-1] - inside[0],
-                plateaued=bool(spread < tol))
+    return dict(
+        final=points[-1][1],
+        final_step=last_step,
+        best=best,
+        best_step=best_step,
+        window_start_step=start,
+        spread=spread,
+        gain=inside[-1] - inside[0],
+        plateaued=bool(spread < tol))

@@ -37,7 +37,9 @@ class JointExtractor(SemanticExtractor):
         **kwargs: as :class:`SemanticExtractor`.
     """
 
-    def __init__(self, head_name: str = 'main', extra_heads: Optional[Dict[str, dict]] = None,
+    def __init__(self,
+                 head_name: str = 'main',
+                 extra_heads: Optional[Dict[str, dict]] = None,
                  **kwargs):
         super().__init__(**kwargs)
         extra_heads = dict(extra_heads or {})
@@ -67,10 +69,11 @@ class JointExtractor(SemanticExtractor):
                                           for n in self.extra_head_names]
 
     def arch(self) -> dict:
-        return dict(super().arch(),
-                    head_name=self.head_name,
-                    extra_heads={n: type(self.extra_head(n)).__name__
-                                 for n in self.extra_head_names})
+        return dict(
+            super().arch(),
+            head_name=self.head_name,
+            extra_heads={n: type(self.extra_head(n)).__name__
+                         for n in self.extra_head_names})
 
     def _losses(self, z, labels, seeds, space=None) -> Dict[str, torch.Tensor]:
         feats, labels, size, points = self._train_targets(z, labels, seeds, space)
@@ -102,7 +105,9 @@ class JointExtractor(SemanticExtractor):
             raise MMLinsemError(f'no head named {name!r}; the heads are '
                                 f'{", ".join(self.head_names)}')
         state = {f'head.{k}': v.detach().clone() for k, v in head.state_dict().items()}
-        arch = dict(layers=list(self.generator.layer_names), classes=list(self.classes),
-                    head=type(head).__name__)
+        arch = dict(
+            layers=list(self.generator.layer_names),
+            classes=list(self.classes),
+            head=type(head).__name__)
         state['_extra_state'] = arch_state.encode(arch)
         return dict(meta=dict(meta or {}, joint_head=name), state_dict=state)

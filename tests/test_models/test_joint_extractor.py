@@ -32,7 +32,8 @@ def test_split_checkpoints_load_with_their_own_configs_and_the_main_head_is_its_
     joint = _test('tests/configs/tiny_joint.py', tmp_path / 'joint' / 'iter_6.pth',
                   tmp_path / 'test_joint')
     assert sorted(p.name for p in (tmp_path / 'test_joint' / 'results').glob('*.csv')) == [
-        'per_class_iou_lse.csv', 'per_class_iou_nse1.csv', 'per_class_iou_nse2.csv']
+        'per_class_iou_lse.csv', 'per_class_iou_nse1.csv', 'per_class_iou_nse2.csv'
+    ]
     for name in ('lse', 'nse1', 'nse2'):
         split = tmp_path / 'joint' / name / 'iter_6.pth'
         assert (tmp_path / 'joint' / name / 'iter_3.pth').is_file()  # with every checkpoint
@@ -52,13 +53,16 @@ def test_split_checkpoints_load_with_their_own_configs_and_the_main_head_is_its_
 
 def test_each_joint_head_takes_the_steps_it_takes_alone():
     torch.manual_seed(0)
-    joint = _build(head_name='lse', extra_heads=dict(nse1=dict(type='NSE1Head'),
-                                                     nse2=dict(type='NSE2Head')))
+    joint = _build(
+        head_name='lse', extra_heads=dict(nse1=dict(type='NSE1Head'), nse2=dict(type='NSE2Head')))
     singles = {}
     for name, head in (('lse', 'LSEHead'), ('nse1', 'NSE1Head'), ('nse2', 'NSE2Head')):
-        single = MODELS.build(dict(type='SemanticExtractor',
-                                   generator=dict(generator=stylegan2_cfg(16)),
-                                   teacher=tiny_teacher_cfg(), head=dict(type=head)))
+        single = MODELS.build(
+            dict(
+                type='SemanticExtractor',
+                generator=dict(generator=stylegan2_cfg(16)),
+                teacher=tiny_teacher_cfg(),
+                head=dict(type=head)))
         single.generator.load_state_dict(joint.generator.state_dict())
         single.teacher.load_state_dict(joint.teacher.state_dict())
         single.load_state_dict(joint.head_checkpoint(name)['state_dict'])  # same start
@@ -66,8 +70,10 @@ def test_each_joint_head_takes_the_steps_it_takes_alone():
     start = {n: joint.head_checkpoint(n)['state_dict'] for n in singles}
     trainable = [p for p in joint.parameters() if p.requires_grad]
     opt = OptimWrapper(torch.optim.Adam(trainable, lr=1e-2))
-    opts = {n: OptimWrapper(torch.optim.Adam(m.head.parameters(), lr=1e-2))
-            for n, m in singles.items()}
+    opts = {
+        n: OptimWrapper(torch.optim.Adam(m.head.parameters(), lr=1e-2))
+        for n, m in singles.items()
+    }
     for step in range(3):
         data = batch(4, offset=4 * step)
         log = joint.train_step(data, opt)
@@ -95,14 +101,20 @@ def test_joint_checkpoint_refuses_a_single_head_checkpoint(tmp_path):
 def batch(n, offset=0, dim=16):
     ds = LatentSeedDataset(64, dim, seed=1)
     items = [ds[offset + i] for i in range(n)]
-    return dict(inputs=[it['inputs'] for it in items],
-                sample_idx=[it['sample_idx'] for it in items],
-                sample_seed=[it['sample_seed'] for it in items])
+    return dict(
+        inputs=[it['inputs'] for it in items],
+        sample_idx=[it['sample_idx'] for it in items],
+        sample_seed=[it['sample_seed'] for it in items])
 
 
 def _build(**kw):
-    return MODELS.build(dict(type='JointExtractor', generator=dict(generator=stylegan2_cfg(16)),
-                             teacher=tiny_teacher_cfg(), head=dict(type='LSEHead'), **kw))
+    return MODELS.build(
+        dict(
+            type='JointExtractor',
+            generator=dict(generator=stylegan2_cfg(16)),
+            teacher=tiny_teacher_cfg(),
+            head=dict(type='LSEHead'),
+            **kw))
 
 
 def test_joint_extractor_arguments_and_head_checkpoint():
