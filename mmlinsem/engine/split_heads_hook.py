@@ -1,13 +1,12 @@
 """Save each head of a joint run as the checkpoint of a single-head run."""
-import io
 import os.path as osp
 
-import torch
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.registry import HOOKS
+from mmlinsem.utils.checkpoint_io import write_checkpoint
 from mmlinsem.utils.misc import unwrap_model
 
 
@@ -27,9 +26,8 @@ class SplitHeadsHook(Hook):
                                 f'gives {type(model).__name__}')
         if not is_main_process():
             return
-        from mmlinsem.compat import atomic_write
         step = int(checkpoint.get('meta', {}).get('iter', runner.iter + 1))
         for name in model.head_names:
-            buf = io.BytesIO()
-            torch.save(model.head_checkpoint(name, meta=dict(iter=step)), buf)
-            atomic_write(osp.join(runner.work_dir, name, f'iter_{step}.pth'), buf.getvalue())
+            write_checkpoint(
+                model.head_checkpoint(name, meta=dict(iter=step)),
+                osp.join(runner.work_dir, name, f'iter_{step}.pth'))

@@ -105,9 +105,7 @@ class JointExtractor(SemanticExtractor):
             raise MMLinsemError(f'no head named {name!r}; the heads are '
                                 f'{", ".join(self.head_names)}')
         state = {f'head.{k}': v.detach().clone() for k, v in head.state_dict().items()}
-        arch = dict(
-            layers=list(self.generator.layer_names),
-            classes=list(self.classes),
-            head=type(head).__name__)
+        # the arch a single-head extractor with this head records
+        arch = dict(SemanticExtractor.arch(self), head=type(head).__name__)
         state['_extra_state'] = arch_state.encode(arch)
         return dict(meta=dict(meta or {}, joint_head=name), state_dict=state)

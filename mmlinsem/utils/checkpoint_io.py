@@ -119,16 +119,21 @@ def describe_keys(keys: Iterable[str]) -> str:
     return f'this looks like {kind} (keys {groups})' if kind else f'keys {groups}'
 
 
-def save_head_checkpoint(model, path: str, meta: Optional[dict] = None) -> str:
-    """Write the head of a ``SemanticExtractor`` (its state dict holds only the head and
-    its arch metadata) as a checkpoint that ``tools/test.py``, ``LinSemInferencer`` and
-    the other tools load like one of ``tools/train.py``; atomic (temp file + rename)."""
+def write_checkpoint(ckpt: dict, path: str) -> str:
+    """``torch.save(ckpt)`` to ``path`` atomically (temp file + rename)."""
     import io
 
     import torch
 
     from mmlinsem.compat import atomic_write
     buf = io.BytesIO()
-    torch.save(dict(meta=dict(meta or {}), state_dict=model.state_dict()), buf)
+    torch.save(ckpt, buf)
     atomic_write(path, buf.getvalue())
     return path
+
+
+def save_head_checkpoint(model, path: str, meta: Optional[dict] = None) -> str:
+    """Write the head of a ``SemanticExtractor`` (its state dict holds only the head and
+    its arch metadata) as a checkpoint that ``tools/test.py``, ``LinSemInferencer`` and
+    the other tools load like one of ``tools/train.py``; atomic (temp file + rename)."""
+    return write_checkpoint(dict(meta=dict(meta or {}), state_dict=model.state_dict()), path)
