@@ -5,7 +5,9 @@
 Each sample i is z = f(seed, i), stored as its (truncated, per the config) w+ latent in
 ``latents/NAME.npy`` with the teacher's mask in ``masks/NAME.png`` -- the layout of
 ``AnnotatedLatentDataset``, so a user's own annotations use the same files. A preview
-(image | mask) is written too.
+(image | mask) is written too. ``--seg-layout`` also writes the N labelled images in mmseg's
+layout (``img_dir/train/NAME.png`` RGB, ``ann_dir/train/NAME.png`` palette PNGs of class
+indices): the "N annotated images" training set of a standard segmenter.
 """
 import argparse
 import os
@@ -21,6 +23,7 @@ def parse_args():
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--out', required=True)
     p.add_argument('--device', default='cpu')
+    p.add_argument('--seg-layout', action='store_true', help='also img_dir/ + ann_dir/ (mmseg)')
     return p.parse_args()
 
 
@@ -30,7 +33,7 @@ def main():
     import torch
     from PIL import Image
 
-    from mmlinsem.apis import LinSemInferencer
+    from mmlinsem.apis import LinSemInferencer, label_png
     from mmlinsem.errors import MMLinsemError
     from mmlinsem.visualization import colorize, default_palette, grid, img_to_uint8, save_rgb
     if args.num <= 0:
@@ -44,7 +47,8 @@ def main():
         wp = gen.to_wp(z, 'z')  # truncation as configured
         img, _ = gen(wp, space='w+', truncate=False)
         masks = inf.model.teacher(img)
-    for sub in ('latents', 'masks'):
+    subs = ['latents', 'masks'] + (['img_dir/train', 'ann_dir/train'] if args.seg_layout else [])
+    for sub in subs:
         os.makedirs(osp.join(args.out, sub), exist_ok=True)
     pal = default_palette(len(inf.classes))
     rows = []
@@ -53,7 +57,14 @@ def main():
         np.save(osp.join(args.out, 'latents', name + '.npy'), wp[i].cpu().numpy())
         Image.fromarray(masks[i].cpu().numpy().astype(np.uint8)).save(
             osp.join(args.out, 'masks', name + '.png'))
-        rows.append([img_to_uint8(img[i]).cpu().numpy(), colorize(masks[i].cpu().numpy(), pal)])
+        rgb, mask = img_to_uint8(img[i]).cpu().numpy(), masks[i].cpu().numpy()
+        if args.seg_layout:
+            # the image the teacher labelled, at the mask's size (the export's convention)
+            if rgb.shape[:2] != mask.shape:
+                rgb = np.array(Image.fromarray(rgb).resize(mask.shape[::-1], Image.BILINEAR))
+            Image.fromarray(rgb).save(osp.join(args.out, 'img_dir', 'train', name + '.png'))
+            label_png(mask, pal).save(osp.join(args.out, 'ann_dir', 'train', name + '.png'))
+        rows.append([rgb, colorize(mask, pal)])
     save_rgb(osp.join(args.out, 'preview.png'), grid(rows[:16], scale=2))
     print(f'wrote {args.num} samples (w+ latents, teacher masks) to {args.out}')
 

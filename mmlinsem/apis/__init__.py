@@ -1,5 +1,5 @@
 from .closed_form_lse import fit_lse_closed_form, fit_lse_on_annotations, sample_features
-from .dataset_export import (export_dataset, finalize_export, parse_shard, read_meta,
+from .dataset_export import (export_dataset, finalize_export, label_png, parse_shard, read_meta,
                              write_seg_config)
 from .direction_naming import (direction_grid, directions_markdown, image_change, locality_score,
                                measure_direction, name_directions, parse_layers, pca_directions,
@@ -16,6 +16,7 @@ from .region_directions import (coarse_logits, compare_locality, compare_markdow
                                 head_jacobian, region_directions, region_matrices)
 from .scs import evaluate_scs, semantic_conditional_sample
 from .sefa import edit_wplus, sefa_directions, style_projections
+from .segmenter_eval import evaluate_segmenter
 from .sie import (box_stroke, check_stroke, color_edit, edit_metrics, fuse_stroke,
                   iter_semantic_image_edit, semantic_image_edit)
 from .uncertainty import (ensemble_label, ensemble_uncertainty, image_scores, js_divergence,
@@ -25,12 +26,13 @@ __all__ = [
     'LinSemInferencer', 'apply_edit', 'check_target', 'blend_edit', 'bootstrap_lse_ensemble',
     'box_stroke', 'check_stroke', 'coarse_logits', 'color_edit', 'compare_locality',
     'compare_markdown', 'direction_grid', 'directions_markdown', 'edit_delta', 'edit_metrics',
-    'edit_wplus', 'ensemble_label', 'ensemble_predict', 'ensemble_uncertainty', 'evaluate_scs',
-    'export_dataset', 'finalize_export', 'fit_lse_closed_form', 'fit_lse_on_annotations',
-    'fuse_stroke', 'generalized_eigh', 'head_jacobian', 'image_change', 'image_scores',
-    'init_param', 'injected_noise', 'invert_images', 'invert_paths', 'iter_semantic_image_edit',
-    'js_divergence', 'keep_mask', 'label_size', 'load_edit', 'load_head', 'load_inverted',
-    'load_photo', 'load_wplus', 'locality_score', 'measure_direction', 'ms_ssim', 'name_directions',
+    'edit_wplus', 'ensemble_label', 'evaluate_segmenter', 'ensemble_predict',
+    'ensemble_uncertainty', 'evaluate_scs', 'export_dataset', 'finalize_export',
+    'fit_lse_closed_form', 'fit_lse_on_annotations', 'fuse_stroke', 'generalized_eigh',
+    'head_jacobian', 'image_change', 'image_scores', 'init_param', 'injected_noise',
+    'invert_images', 'invert_paths', 'iter_semantic_image_edit', 'js_divergence', 'keep_mask',
+    'label_png', 'label_size', 'load_edit', 'load_head', 'load_inverted', 'load_photo',
+    'load_wplus', 'locality_score', 'measure_direction', 'ms_ssim', 'name_directions',
     'parse_layers', 'parse_shard', 'pca_directions', 'predict_logits', 'psnr', 'read_meta',
     'region_directions', 'region_matrices', 'regularised_loss', 'render', 'sample_features',
     'sample_wplus', 'save_edit', 'sefa_directions', 'semantic_conditional_sample',

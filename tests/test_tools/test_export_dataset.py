@@ -85,6 +85,35 @@ def test_export_tool_shards_filter_and_train(ckpts, tmp_path):
     assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
     assert 'mIoU' in res.stdout + res.stderr
     assert glob.glob(str(tmp_path / 'seg' / '*.pth'))
+    # judged by mmseg's IoUMetric on the export's val split: the per-class IoU it returns
+    # (which IoUMetric only logs) equals a count over the predictions against the PNGs
+    import numpy as np
+    from PIL import Image
+
+    from mmlinsem.apis import evaluate_segmenter
+    from mmlinsem.errors import MMLinsemError
+    ckpt = str(tmp_path / 'seg' / 'iter_2.pth')
+    res = evaluate_segmenter(osp.join(out, 'seg_config.py'), ckpt, out, keep_predictions=99)
+    val = sorted(glob.glob(osp.join(out, 'ann_dir', 'val', '*.png')))
+    assert res['num_images'] == len(val) == len(res['predictions']) >= 1
+    assert res['names'] == [osp.basename(v)[:-4] for v in val]
+    inter, union = np.zeros(4), np.zeros(4)
+    for pred, path in zip(res['predictions'], val):
+        gt = np.array(Image.open(path))
+        assert pred.shape == gt.shape
+        for c in range(4):
+            inter[c] += ((pred == c) & (gt == c)).sum()
+            union[c] += ((pred == c) | (gt == c)).sum()
+    for c, name in enumerate(['background', 'a', 'b', 'c']):
+        got = res['per_class'][name]
+        if union[c] == 0:
+            assert got is None
+        else:
+            assert got == pytest.approx(100 * inter[c] / union[c], abs=0.01)
+    known = [v for v in res['per_class'].values() if v is not None]
+    assert res['mIoU'] == pytest.approx(sum(known) / len(known), abs=0.02)
+    with pytest.raises(MMLinsemError, match='img_dir/test'):
+        evaluate_segmenter(osp.join(out, 'seg_config.py'), ckpt, out, split='test')
 
 
 @pytest.mark.parametrize(

@@ -36,3 +36,30 @@ def test_fewshot_bad_repeats(tmp_path):
     res = run_tool('tools/fewshot.py', 'tests/configs/tiny_fewshot.py', '--repeats', '9',
                    '--work-dir', str(tmp_path))
     assert res.returncode == 2 and 'repeats must be 1..5' in res.stderr
+
+
+def test_fewshot_set_seg_layout_is_an_mmseg_training_set(tmp_path):
+    """--seg-layout: the labelled images themselves, in mmseg's layout (the few-label baseline
+    of the downstream experiment): the image is the one the teacher labelled."""
+    import torch
+
+    from mmlinsem.apis import LinSemInferencer
+    out = tmp_path / 'set'
+    res = run_tool('tools/make_fewshot_set.py', 'tests/configs/tiny_fewshot.py', '--num', '3',
+                   '--seed', '5', '--out', str(out), '--seg-layout')
+    assert res.returncode == 0, res.stderr[-3000:]
+    names = ['00000.png', '00001.png', '00002.png']
+    assert sorted(os.listdir(out / 'img_dir' / 'train')) == names
+    assert sorted(os.listdir(out / 'ann_dir' / 'train')) == names
+    inf = LinSemInferencer('tests/configs/tiny_fewshot.py')
+    for i, name in enumerate(names):
+        ann = Image.open(out / 'ann_dir' / 'train' / name)
+        assert ann.mode == 'P'  # palette PNG: reads back as class indices
+        assert (np.array(ann) == np.array(Image.open(out / 'masks' / name))).all()
+        img = np.array(Image.open(out / 'img_dir' / 'train' / name))
+        wp = torch.from_numpy(np.load(out / 'latents' / name.replace('.png', '.npy')))
+        with torch.no_grad():
+            ref, _ = inf.model.generator(wp[None], space='w+', truncate=False)
+        ref = ((ref[0].clamp(-1, 1) + 1) * 127.5).round().permute(1, 2, 0).numpy()
+        assert img.shape == ref.shape
+        assert np.abs(img.astype(float) - ref).max() <= 1
