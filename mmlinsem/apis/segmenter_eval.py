@@ -1,7 +1,7 @@
 """Judge a trained mmseg segmenter on a labelled image folder with mmseg's own ``IoUMetric``,
 keeping the per-class IoU that the metric only logs (the downstream experiment's table)."""
-import os.path as osp
 import copy
+import os.path as osp
 from typing import Optional
 
 import numpy as np

@@ -44,8 +44,8 @@ def test_downstream_driver_table_figures_and_rerun(tmp_path):
 
 
 def test_downstream_driver_bad_input_is_one_error_line(tmp_path):
-    res = run_tool('tools/analysis/downstream.py', '--work-dir', str(tmp_path), '--seg-iters',
-                   '50', '--val-interval', '50')
+    res = run_tool('tools/analysis/downstream.py', '--work-dir', str(tmp_path), '--seg-iters', '50',
+                   '--val-interval', '50')
     assert res.returncode == 2
     line = res.stderr.strip().splitlines()[-1]
     assert line.startswith('error: ') and 'warm-up' in line

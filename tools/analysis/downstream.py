@@ -105,13 +105,17 @@ class Steps:
                     continue
                 f.write('$ ' + ' '.join(cmd) + '\n')
                 f.flush()
-                rc = subprocess.call([sys.executable, *cmd], cwd=ROOT, env=self.env, stdout=f,
+                rc = subprocess.call([sys.executable, *cmd],
+                                     cwd=ROOT,
+                                     env=self.env,
+                                     stdout=f,
                                      stderr=subprocess.STDOUT)
                 if rc:
                     raise MMLinsemError(f'step {name} failed (exit {rc}); see {log}')
         self.mark(name, time.time() - start)
-        print(f'[{time.strftime("%H:%M:%S")}] {name}: done in {time.time() - start:.0f} s',
-              flush=True)
+        print(
+            f'[{time.strftime("%H:%M:%S")}] {name}: done in {time.time() - start:.0f} s',
+            flush=True)
 
 
 def copy_subset(src, dst, num):
@@ -230,8 +234,8 @@ def predictions_figure(eval_root, results, classes, palette, path, num=6):
 
 
 def table_markdown(args, rows, classes):
-    head = ('| segmenter trained on | train images | mIoU | % of teacher | ' +
-            ' | '.join(classes) + ' |')
+    head = ('| segmenter trained on | train images | mIoU | % of teacher | ' + ' | '.join(classes) +
+            ' |')
     lines = [head, '|' + '---|' * (4 + len(classes))]
     teacher = rows[-1]['mIoU']
     for r in rows:
@@ -283,8 +287,7 @@ def main():
         cmds, iters = fewshot_cmds(args, n, p(f'ann{n}'), p(f'lse{n}'))
         steps.run(f'fewshot{n}', *cmds)
         steps.run(f'export{n}',
-                  export_cmd(args, p(f'lse{n}', f'iter_{iters}.pth'), p(f'ann{n}'),
-                             p(f'synth{n}')))
+                  export_cmd(args, p(f'lse{n}', f'iter_{iters}.pth'), p(f'ann{n}'), p(f'synth{n}')))
         if not args.no_unfiltered:
             steps.run(f'unfiltered{n}',
                       lambda: unfiltered_copy(p(f'synth{n}'), p(f'synth{n}_nofilter')))
@@ -298,8 +301,7 @@ def main():
     for n in shots:
         sets.append((f'synth{n}', f'synthetic, {args.filter:g} filter (N={n})', p(f'synth{n}')))
         if not args.no_unfiltered:
-            sets.append((f'nofilter{n}', f'synthetic, no filter (N={n})',
-                         p(f'synth{n}_nofilter')))
+            sets.append((f'nofilter{n}', f'synthetic, no filter (N={n})', p(f'synth{n}_nofilter')))
         sets.append((f'gen{n}', f'the {n} annotated generated images', p(f'ann{n}')))
         sets.append((f'real{n}', f'{n} rendered (real) labelled faces', p(f'real{n}')))
     runs = {key: p('seg_' + key) for key, _, _ in sets}
@@ -319,8 +321,8 @@ def main():
             runs[key], f'iter_{args.seg_iters}.pth')
         res = evaluate_segmenter(cfg, ckpt, real, split='val', keep_predictions=6)
         results[key] = res
-        row = dict(key=key, name=label, mIoU=res['mIoU'], aAcc=res['aAcc'],
-                   per_class=res['per_class'])
+        row = dict(
+            key=key, name=label, mIoU=res['mIoU'], aAcc=res['aAcc'], per_class=res['per_class'])
         if root is None:
             row['train_images'] = 10000
         else:
