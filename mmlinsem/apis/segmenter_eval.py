@@ -73,8 +73,7 @@ def evaluate_segmenter(config,
     loader = Runner.build_dataloader(loader_cfg)
     if len(loader.dataset) == 0:
         raise MMLinsemError(f'no images in {data_root}/img_dir/{split}')
-    model = init_model(cfg, checkpoint, device=device)
-    model.eval()
+    model = init_model(cfg, checkpoint, device=device)  # in eval mode
     classes = list(loader.dataset.metainfo['classes'])
     metric = IoUMetric(iou_metrics=['mIoU'])
     metric.dataset_meta = loader.dataset.metainfo

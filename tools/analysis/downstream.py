@@ -28,9 +28,8 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from mmlinsem.utils import REPO_ROOT as ROOT
 from mmlinsem.utils import run_main
-
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def parse_args():
@@ -76,13 +75,11 @@ class Steps:
         os.makedirs(self.done_dir, exist_ok=True)
         os.makedirs(self.log_dir, exist_ok=True)
         self.env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
-        self.times = {}
 
     def done(self, name):
         return osp.exists(osp.join(self.done_dir, name))
 
     def mark(self, name, seconds):
-        self.times[name] = seconds
         with open(osp.join(self.done_dir, name), 'w') as f:
             f.write(f'{seconds:.1f}\n')
 
@@ -142,12 +139,12 @@ def class_shares(folder, num_classes):
     """Pixel share (%) of each class over ``folder/ann_dir/train``."""
     import numpy as np
     from PIL import Image
-    counts = np.zeros(num_classes, np.int64)
+
+    from mmlinsem.datasets import class_histogram
     sub = osp.join(folder, 'ann_dir', 'train')
-    for n in sorted(os.listdir(sub)):
-        m = np.array(Image.open(osp.join(sub, n)))
-        counts += np.bincount(m[m < num_classes].ravel(), minlength=num_classes)
-    return [round(float(c) * 100 / max(1, counts.sum()), 2) for c in counts]
+    freq = class_histogram(
+        (np.array(Image.open(osp.join(sub, n))) for n in sorted(os.listdir(sub))), num_classes)
+    return [round(float(f) * 100, 2) for f in freq]
 
 
 def seg_train_cmd(args, data_root, eval_root, work_dir):
@@ -233,7 +230,7 @@ def predictions_figure(eval_root, results, classes, palette, path, num=6):
     save_rgb(path, labelled_grid(rows, headers, classes, palette, scale=scale))
 
 
-def table_markdown(args, rows, classes):
+def table_markdown(rows, classes):
     head = ('| segmenter trained on | train images | mIoU | % of teacher | ' + ' | '.join(classes) +
             ' |')
     lines = [head, '|' + '---|' * (4 + len(classes))]
@@ -350,7 +347,7 @@ def main():
     with open(osp.join(args.out, 'downstream.json'), 'w') as f:
         json.dump(summary, f, indent=1)
     with open(osp.join(args.out, 'downstream_table.md'), 'w') as f:
-        f.write(table_markdown(args, rows, TOY_FACE_CLASSES))
+        f.write(table_markdown(rows, TOY_FACE_CLASSES))
     curves_figure(args, runs, osp.join(args.out, 'curves.png'))
     n = min(shots)  # the picture: the smallest N's segmenters and the teacher
     shown = {k: v for k, v in results.items() if re.fullmatch(f'[a-z]+{n}|teacher', k)}
