@@ -1,8 +1,9 @@
 """Export a synthetic labelled dataset (images + head labels) in mmseg's layout.
 
-    python tools/export_dataset.py CONFIG HEAD_CKPT --num 5000 --out data/synth \
-        [--val-frac 0.1] [--ensemble K [--annotations DIR] | --ensemble-ckpts A,B,...] \
-        [--filter 0.1] [--shard i/n] [--seed 0] [--batch-size 8] [--resume]
+    python tools/export_dataset.py CONFIG (HEAD_CKPT | --teacher-labels) --num 5000 \
+        --out data/synth [--val-frac 0.1] \
+        [--ensemble K [--annotations DIR] | --ensemble-ckpts A,B,...] [--filter 0.1] \
+        [--shard i/n] [--seed 0] [--batch-size 8] [--resume]
 
 Writes ``OUT/img_dir/{train,val}``, ``OUT/ann_dir/{train,val}`` (palette PNGs of class
 indices), ``OUT/latents``, ``OUT/meta.jsonl`` and ``OUT/seg_config.py`` (a ready mmseg
@@ -13,7 +14,9 @@ K-1 closed-form LSEs fitted on bootstrap resamples of ``--annotations DIR``, a
 ``latents/`` + ``masks/`` folder, or without it of ``--num-annotated`` samples labelled
 by the config's teacher). ``--filter f`` drops the f most uncertain images (Jensen-Shannon
 score) once all N are written. Shards (``--shard i/n``) may run at once into one OUT; a
-killed run continues with ``--resume``.
+killed run continues with ``--resume``. ``--teacher-labels`` labels the images with the
+config's teacher instead (no head, no filter): a distillation set, or the ceiling of the
+synthetic route (a perfect labeller of generated images).
 """
 import argparse
 import os.path as osp
@@ -33,13 +36,21 @@ class _Parser(argparse.ArgumentParser):
 def parse_args():
     p = _Parser(description='export a synthetic labelled dataset (mmseg layout)')
     p.add_argument('config')
-    p.add_argument('checkpoint', help='head checkpoint (the labels, ensemble member 0)')
+    p.add_argument(
+        'checkpoint',
+        nargs='?',
+        help='head checkpoint (the labels, ensemble member 0); not with --teacher-labels')
     p.add_argument('--num', type=int, required=True, help='samples 0..N-1')
     p.add_argument('--out', required=True)
     p.add_argument('--val-frac', type=float, default=0.1)
     group = p.add_mutually_exclusive_group()
     group.add_argument('--ensemble', type=int, help='K members: HEAD_CKPT + K-1 bootstrap LSEs')
     group.add_argument('--ensemble-ckpts', help='further member checkpoints, comma-separated')
+    group.add_argument(
+        '--teacher-labels',
+        action='store_true',
+        help="label with the config's teacher (a distillation set; the ceiling of the "
+        'synthetic route)')
     p.add_argument('--annotations', help='annotated set (latents/ + masks/) of --ensemble')
     p.add_argument('--annotations-space', default='w+', choices=['z', 'w', 'w+'])
     p.add_argument(
@@ -76,10 +87,14 @@ def main():
         raise MMLinsemError('--annotations is the annotated set of --ensemble K')
     if args.annotations is not None and not osp.isdir(args.annotations):
         raise MMLinsemError(f'--annotations folder not found: {args.annotations}')
+    if (args.checkpoint is None) != args.teacher_labels:
+        raise MMLinsemError('give a head checkpoint, or --teacher-labels without one')
+    if args.teacher_labels and args.filter > 0:
+        raise MMLinsemError('--filter needs an ensemble; teacher labels have no uncertainty')
     extra = [c for c in (args.ensemble_ckpts or '').split(',') if c]
     if args.ensemble_ckpts is not None and not extra:
         raise MMLinsemError('--ensemble-ckpts needs at least one checkpoint')
-    for path in [args.config, args.checkpoint, *extra]:
+    for path in [args.config, *([args.checkpoint] if args.checkpoint else []), *extra]:
         if not osp.isfile(path):
             raise MMLinsemError(f'file not found: {path}')
 
@@ -87,7 +102,9 @@ def main():
     inf = LinSemInferencer(args.config, args.checkpoint, device=args.device)
     model = inf.model
     heads = [model.head_module]
-    info = dict(config=osp.abspath(args.config), head=osp.abspath(args.checkpoint), members=1)
+    info = dict(config=osp.abspath(args.config), members=1)
+    if args.checkpoint:
+        info.update(head=osp.abspath(args.checkpoint))
     if extra:
         heads += [load_head(model, c).to(args.device) for c in extra]
         info.update(members=len(heads), ckpts=[osp.abspath(c) for c in extra])
@@ -115,7 +132,7 @@ def main():
         model,
         args.out,
         args.num,
-        heads=heads,
+        heads=None if args.teacher_labels else heads,
         seed=args.seed,
         val_frac=args.val_frac,
         batch_size=args.batch_size,
@@ -123,8 +140,9 @@ def main():
         resume=args.resume,
         drop_frac=args.filter,
         top_frac=args.top_frac,
-        ensemble_info=info,
-        progress=not args.no_progress)
+        ensemble_info=None if args.teacher_labels else info,
+        progress=not args.no_progress,
+        teacher_labels=args.teacher_labels)
     ips = stats['images_per_s']
     gps = stats['generator_images_per_s']
     tag = f'shard {shard[0]}/{shard[1]}'
@@ -134,8 +152,9 @@ def main():
     else:
         print(f'{tag}: nothing to write ({stats["skipped"]} samples already there)')
     if gps:
-        print(f"generator alone: {gps:.1f} images/s ({len(heads)}-head ensemble: labels, "
-              'scores and PNG writing are the rest)')
+        labeller = 'teacher' if args.teacher_labels else f'{len(heads)}-head ensemble'
+        print(f'generator alone: {gps:.1f} images/s ({labeller}: labels, scores and PNG '
+              'writing are the rest)')
     fin = stats['finalized']
     if fin is None:
         print('other shards are not finished: the filter runs when the last one ends')

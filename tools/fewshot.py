@@ -16,7 +16,7 @@ import json
 import os
 import os.path as osp
 
-from mmlinsem.utils import run_main, run_tool_checked
+from mmlinsem.utils import fewshot_train_options, run_main, run_tool_checked
 
 SEEDS = (19961116, 1997816, 1116, 816, 19980903)
 
@@ -74,16 +74,12 @@ def main():
                 str(n), '--seed',
                 str(SEEDS[r]), '--out', set_dir
             ])
-            iters = max(1, args.epochs * args.samples_per_epoch // n)
-            options = [
-                f'train_dataloader.dataset.data_root={set_dir}',
-                f'train_dataloader.dataset.num_samples={n}',
-                f'train_dataloader.batch_sampler.schedule=[(0,{n})]',
-                f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
-                f'default_hooks.checkpoint.interval={iters}', f'randomness.seed={SEEDS[r]}'
-            ]
-            if has_scheduler:
-                options.append(f'param_scheduler.0.milestones=[{max(1, int(iters * 0.4))}]')
+            options = fewshot_train_options(
+                set_dir,
+                n,
+                args.epochs * args.samples_per_epoch,
+                seed=SEEDS[r],
+                lr_drop=has_scheduler)
             run_tool_checked([
                 'tools/train.py', args.config, '--work-dir', run_dir, '--cfg-options', *options,
                 *args.cfg_options

@@ -245,7 +245,8 @@ def export_dataset(model,
                    top_frac: float = 0.1,
                    ensemble_info: Optional[dict] = None,
                    progress: bool = True,
-                   write_config: bool = True) -> dict:
+                   write_config: bool = True,
+                   teacher_labels: bool = False) -> dict:
     """Generate, label and write samples ``0..num-1`` (this shard's) to ``out``.
 
     Args:
@@ -266,6 +267,9 @@ def export_dataset(model,
         ensemble_info (dict, optional): description of the ensemble for ``export.json``.
         progress (bool): show a progress bar (stderr).
         write_config (bool): write ``OUT/seg_config.py``.
+        teacher_labels (bool): label with the model's teacher instead of heads (a
+            distillation set, or the ceiling of the synthetic route: what a perfect labeller
+            of generated images gives); the score is then 0 and no filter applies.
 
     Returns:
         dict: ``written``, ``skipped``, ``seconds``, ``images_per_s`` (the whole export),
@@ -279,6 +283,13 @@ def export_dataset(model,
     if batch_size < 1:
         raise MMLinsemError(f'--batch-size must be >= 1, got {batch_size}')
     shard_i, shard_n = shard
+    if teacher_labels:
+        if heads or drop_frac > 0:
+            raise MMLinsemError('teacher labels take no head ensemble and no uncertainty '
+                                'filter (drop --ensemble/--ensemble-ckpts/--filter)')
+        if model.teacher is None:
+            raise MMLinsemError('teacher labels need a config with a teacher; this one has '
+                                'none')
     heads = list(heads) if heads else [model.head_module]
     if drop_frac > 0 and len(heads) < 2:
         raise MMLinsemError('the uncertainty filter needs an ensemble of >= 2 heads '
@@ -297,6 +308,8 @@ def export_dataset(model,
         classes=classes,
         size=list(size),
         ensemble=ensemble_info or dict(members=len(heads)))
+    if teacher_labels:
+        settings.update(ensemble=dict(members=0), labeller='teacher')
     os.makedirs(out, exist_ok=True)
     for folder in _all_dirs(out)[:4] + [osp.join(out, 'latents')]:
         os.makedirs(folder, exist_ok=True)
@@ -341,11 +354,16 @@ def export_dataset(model,
             _sync(device)
             gen_seconds += time.perf_counter() - t0
             gen_images += len(idx)
-            res = ensemble_predict(heads, feats, size, top_frac)
+            if teacher_labels:  # on the generator's image, as in training
+                with torch.no_grad():
+                    labels = model.teacher(img).cpu().numpy()
+                scores = torch.zeros(len(idx))
+            else:
+                res = ensemble_predict(heads, feats, size, top_frac)
+                labels = res['label'].cpu().numpy()
+                scores = res['score'].cpu()
             if tuple(img.shape[-2:]) != size:
                 img = F.interpolate(img, size=size, mode='bilinear', align_corners=False)
-            labels = res['label'].cpu().numpy()
-            scores = res['score'].cpu()
             for i in todo:
                 j = i - idx[0]
                 name, split = sample_name(i), split_of(seed, i, val_frac)

@@ -170,14 +170,24 @@ def tool_path(name: str) -> str:
                         "installed package's .mim folder)")
 
 
-def run_tool_checked(cmd):
-    """Run ``python tools/TOOL ARGS`` in the current folder; a failure becomes one error
-    line (the tool's last stderr line)."""
-    res = subprocess.run([sys.executable, tool_path(cmd[0]), *cmd[1:]],
-                         capture_output=True,
-                         text=True)
+def run_tool_checked(cmd, log=None, env=None, cwd=None):
+    """Run ``python tools/TOOL ARGS`` (in ``cwd``, default the current folder, with ``env``);
+    a failure becomes one error line. Without ``log`` the output is captured and the error
+    quotes the tool's last stderr line; with ``log`` (a path) the command and its output are
+    appended to that file and the error points to it."""
+    argv = [sys.executable, tool_path(cmd[0]), *cmd[1:]]
+    from mmlinsem.errors import MMLinsemError
+    if log is None:
+        res = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=cwd)
+        if res.returncode != 0:
+            raise MMLinsemError(f'{osp.basename(cmd[0])} failed: ' +
+                                (res.stderr.strip().splitlines() or ['?'])[-1])
+        return res
+    with open(log, 'a') as f:
+        f.write('$ ' + ' '.join(cmd) + '\n')
+        f.flush()
+        res = subprocess.run(argv, stdout=f, stderr=subprocess.STDOUT, env=env, cwd=cwd)
     if res.returncode != 0:
-        from mmlinsem.errors import MMLinsemError
-        raise MMLinsemError(f'{osp.basename(cmd[0])} failed: ' +
-                            (res.stderr.strip().splitlines() or ['?'])[-1])
+        raise MMLinsemError(
+            f'{osp.basename(cmd[0])} failed (exit {res.returncode}); its output is in {log}')
     return res

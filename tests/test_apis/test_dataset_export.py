@@ -319,3 +319,37 @@ def test_load_head(tiny, tmp_path):
         load_head(model, str(tmp_path / 'bad.pth'))
     with pytest.raises(MMLinsemError, match='not found'):
         load_head(model, str(tmp_path / 'missing.pth'))
+
+
+def test_teacher_labelled_export_holds_the_teachers_labels(tiny, tmp_path):
+    from mmlinsem.apis.head_ensemble import noise_for
+    from mmlinsem.datasets import sample_seed
+    model, heads = tiny
+    out = tmp_path / 'distilled'
+    stats = export_dataset(
+        model, str(out), 6, batch_size=1, progress=False, teacher_labels=True, val_frac=0.0)
+    assert stats['written'] == 6 and stats['finalized']['kept'] == 6
+    manifest = json.load(open(out / 'export.json'))
+    assert manifest['labeller'] == 'teacher' and manifest['ensemble'] == dict(members=0)
+    meta = read_meta(str(out))
+    assert all(m['score'] == 0 for m in meta.values())
+    differs = 0
+    for i, m in meta.items():
+        # batch_size=1 above: one sample per generator pass, as here (bitwise)
+        wp = torch.from_numpy(np.load(out / 'latents' / (m['name'] + '.npy')))[None]
+        with torch.no_grad():  # the saved w+ is already truncated
+            img, feats = model.generator(
+                wp,
+                space='w+',
+                truncate=False,
+                noise=noise_for(model.generator, [sample_seed(0, i)], 'cpu'))
+            teacher = model.teacher(img)
+        got = np.array(Image.open(out / 'ann_dir' / 'train' / (m['name'] + '.png')))
+        assert np.array_equal(got, teacher[0].numpy())
+        head = heads[0](feats, size=got.shape).argmax(1)[0].numpy()
+        differs += int(not np.array_equal(head, got))
+    assert differs > 0  # the random head labels otherwise: the teacher did label these
+    with pytest.raises(MMLinsemError, match='no head ensemble'):
+        export_dataset(model, str(tmp_path / 'x'), 2, heads=heads, teacher_labels=True)
+    with pytest.raises(MMLinsemError, match='no head ensemble'):
+        export_dataset(model, str(tmp_path / 'y'), 2, drop_frac=0.1, teacher_labels=True)

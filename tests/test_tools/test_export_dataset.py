@@ -130,3 +130,18 @@ def test_export_tool_bad_input_is_one_error_line(ckpts, tmp_path, extra, message
     lines = res.stderr.strip().splitlines()
     assert lines[-1].startswith('error: ') and message in lines[-1]
     assert not osp.exists(tmp_path / 'o')
+
+
+def test_export_tool_teacher_labels(tmp_path):
+    out = str(tmp_path / 'distilled')
+    res = run_tool('tools/export_dataset.py', TINY, '--teacher-labels', '--num', '3', '--out', out,
+                   '--no-progress')
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert 'wrote 3 samples' in res.stdout and '(teacher: labels' in res.stdout
+    assert json.load(open(osp.join(out, 'export.json')))['labeller'] == 'teacher'
+    bad = [([], 'or --teacher-labels'), (['--teacher-labels', '--filter', '0.1'], 'no uncertainty')]
+    for extra, message in bad:
+        res = run_tool('tools/export_dataset.py', TINY, *extra, '--num', '3', '--out',
+                       str(tmp_path / 'o'))
+        assert res.returncode == 2
+        assert message in res.stderr.strip().splitlines()[-1]

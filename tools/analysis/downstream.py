@@ -23,13 +23,11 @@ import os
 import os.path as osp
 import re
 import shutil
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 from mmlinsem.utils import REPO_ROOT as ROOT
-from mmlinsem.utils import run_main
+from mmlinsem.utils import fewshot_iters, fewshot_train_options, run_main, run_tool_checked
 
 
 def parse_args():
@@ -89,26 +87,16 @@ class Steps:
 
     def run(self, name, *commands):
         """Run the commands (argument lists, or callables) one after another, once."""
-        from mmlinsem.errors import MMLinsemError
         if self.done(name):
             return
         start = time.time()
         log = osp.join(self.log_dir, name + '.log')
         print(f'[{time.strftime("%H:%M:%S")}] {name}: started (log {log})', flush=True)
-        with open(log, 'a') as f:
-            for cmd in commands:
-                if callable(cmd):
-                    cmd()
-                    continue
-                f.write('$ ' + ' '.join(cmd) + '\n')
-                f.flush()
-                rc = subprocess.call([sys.executable, *cmd],
-                                     cwd=ROOT,
-                                     env=self.env,
-                                     stdout=f,
-                                     stderr=subprocess.STDOUT)
-                if rc:
-                    raise MMLinsemError(f'step {name} failed (exit {rc}); see {log}')
+        for cmd in commands:
+            if callable(cmd):
+                cmd()
+            else:
+                run_tool_checked(cmd, log=log, env=self.env, cwd=ROOT)
         self.mark(name, time.time() - start)
         print(
             f'[{time.strftime("%H:%M:%S")}] {name}: done in {time.time() - start:.0f} s',
@@ -163,7 +151,6 @@ def seg_train_cmd(args, data_root, eval_root, work_dir):
 
 
 def fewshot_cmds(args, n, ann, lse):
-    iters = max(1, args.fewshot_samples // n)  # every step on all N samples
     return [
         [
             'tools/make_fewshot_set.py', args.fewshot_config, '--num',
@@ -172,14 +159,10 @@ def fewshot_cmds(args, n, ann, lse):
         ],
         [
             'tools/train.py', args.fewshot_config, '--work-dir', lse, '--cfg-options',
-            f'train_dataloader.dataset.data_root={ann}',
-            f'train_dataloader.dataset.num_samples={n}',
-            f'train_dataloader.batch_sampler.schedule=[(0,{n})]', f'train_cfg.max_iters={iters}',
-            f'train_cfg.val_interval={iters}', f'default_hooks.checkpoint.interval={iters}',
-            f'param_scheduler.0.milestones=[{max(1, int(iters * 0.4))}]',
+            *fewshot_train_options(ann, n, args.fewshot_samples),
             f'val_dataloader.dataset.num_samples={args.fewshot_val}'
         ],
-    ], iters
+    ], fewshot_iters(n, args.fewshot_samples)
 
 
 def export_cmd(args, lse_ckpt, ann, out):
