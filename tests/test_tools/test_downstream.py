@@ -8,7 +8,7 @@ from conftest import run_tool
 ARGS = [
     '--shots', '2', '--num', '8', '--fewshot-samples', '4', '--ensemble', '2', '--ce-steps', '1',
     '--seg-iters', '102', '--val-interval', '51', '--seg-batch-size', '2', '--num-eval', '6',
-    '--no-unfiltered', '--jobs', '1', '--fewshot-val', '16'
+    '--no-unfiltered', '--jobs', '1', '--fewshot-val', '16', '--full-lse-iters', '2'
 ]
 
 
@@ -19,7 +19,11 @@ def test_downstream_driver_table_figures_and_rerun(tmp_path):
     assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
     summary = json.load(open(out / 'downstream.json'))
     rows = {r['key']: r for r in summary['rows']}
-    assert list(rows) == ['synth2', 'gen2', 'real2', 'teacher']
+    assert list(rows) == ['synth2', 'gen2', 'real2', 'synth_teacher', 'synth_full_lse', 'teacher']
+    # the rows without annotations: 8 exported pairs each, none filtered
+    assert rows['synth_teacher']['train_images'] == rows['synth_full_lse']['train_images']
+    assert rows['synth_teacher']['train_images'] >= 6
+    assert 0 <= summary['labellers']['full_lse']['mIoU'] <= 100
     assert rows['gen2']['train_images'] == rows['real2']['train_images'] == 2
     export = summary['exports']['2']
     assert export['total'] == 8 and export['kept'] == 7  # the 10 % filter drops one of 8
@@ -33,7 +37,7 @@ def test_downstream_driver_table_figures_and_rerun(tmp_path):
     assert rows['teacher']['mIoU'] > 85
     assert abs(sum(rows['real2']['train_label_share'].values()) - 100) < 0.1
     table = (out / 'downstream_table.md').read_text()
-    assert table.count('\n') == 2 + 4 and '| the 2 annotated generated images | 2 |' in table
+    assert table.count('\n') == 2 + 6 and '| the 2 annotated generated images | 2 |' in table
     for name in ('curves.png', 'predictions.png'):
         assert osp.getsize(out / name) > 1000
     # every step is kept: a second call trains nothing and gives the same table

@@ -9,7 +9,11 @@ For each N: N generated samples labelled by the teacher (standing in for a user'
 with and without the ``--filter``) -> the same mmseg segmenter (``--seg-config``, the
 teacher's own UNet + FCN recipe; only the training images differ) trained on each set
 and, as the few-label baselines, on the N annotated generated images and on N rendered
-(real) labelled faces; every segmenter, and the shipped teacher as the upper bound, judged
+(real) labelled faces; two rows without annotations place the labeller: the same export
+labelled by the teacher itself (a perfect labeller of generated images: the ceiling of
+the synthetic route, what is left is the gap between generated and rendered faces) and by
+a fully trained LSE (``--full-lse-config``, the main job); every segmenter, and the shipped
+teacher as the upper bound, judged
 by mmseg's ``IoUMetric`` (background included) on ``--num-eval`` rendered faces of world
 seed ``--eval-seed`` that no model has seen. Writes ``OUT/downstream.json``,
 ``OUT/downstream_table.md``, ``OUT/curves.png`` (val mIoU of each segmenter on the
@@ -61,6 +65,15 @@ def parse_args():
     p.add_argument('--jobs', type=int, default=2)
     p.add_argument('--threads', type=int, default=1)
     p.add_argument('--no-unfiltered', action='store_true', help='skip the unfiltered sets')
+    p.add_argument(
+        '--no-ceiling',
+        action='store_true',
+        help='skip the row of generated images labelled by the teacher itself')
+    p.add_argument(
+        '--full-lse-config',
+        default='configs/lse/lse-closedform-sgd_stylegan2lite-toyfaces64.py',
+        help="the fully trained LSE labeller's row (the main job's config; '' skips it)")
+    p.add_argument('--full-lse-iters', type=int, help="its iterations (default: the config's)")
     return p.parse_args()
 
 
@@ -101,6 +114,12 @@ class Steps:
         print(
             f'[{time.strftime("%H:%M:%S")}] {name}: done in {time.time() - start:.0f} s',
             flush=True)
+
+
+def last_checkpoint(work_dir):
+    """The checkpoint named by mmengine's ``last_checkpoint`` file of a run."""
+    with open(osp.join(work_dir, 'last_checkpoint')) as f:
+        return f.read().strip()
 
 
 def copy_subset(src, dst, num):
@@ -173,6 +192,26 @@ def export_cmd(args, lse_ckpt, ann, out):
         str(args.ce_steps), '--filter',
         str(args.filter), '--batch-size', '16', '--seed',
         str(args.export_seed), '--resume', '--no-progress'
+    ]
+
+
+def labeller_export_cmd(args, config, labels, out):
+    """Export ``--num`` pairs labelled by one head checkpoint, or ``--teacher-labels``."""
+    return [
+        'tools/export_dataset.py', config, *labels, '--num',
+        str(args.num), '--out', out, '--batch-size', '16', '--seed',
+        str(args.export_seed), '--resume', '--no-progress'
+    ]
+
+
+def full_lse_cmd(args, work_dir):
+    iters = [] if args.full_lse_iters is None else [
+        f'train_cfg.max_iters={args.full_lse_iters}',
+        f'default_hooks.checkpoint.interval={args.full_lse_iters}'
+    ]
+    return [
+        'tools/train.py', args.full_lse_config, '--work-dir', work_dir, '--cfg-options',
+        'val_dataloader=None', 'val_cfg=None', 'val_evaluator=None', *iters
     ]
 
 
@@ -272,8 +311,38 @@ def main():
             steps.run(f'unfiltered{n}',
                       lambda: unfiltered_copy(p(f'synth{n}'), p(f'synth{n}_nofilter')))
 
+    def ceiling():  # a perfect labeller of generated images: the teacher itself
+        steps.run(
+            'export_teacher',
+            labeller_export_cmd(args, args.fewshot_config, ['--teacher-labels'],
+                                p('synth_teacher')))
+
+    def full_lse():  # the LSE trained on the teacher's labels of unlimited samples
+        steps.run('full_lse', full_lse_cmd(args, p('full_lse')))
+        steps.run(
+            'test_full_lse',
+            lambda: run_tool_checked([
+                'tools/test.py', args.full_lse_config,
+                last_checkpoint(p('full_lse')), '--work-dir',
+                p('full_lse', 'test'), '--out',
+                p('full_lse', 'test')
+            ],
+                                     log=osp.join(steps.log_dir, 'test_full_lse.log'),
+                                     env=steps.env,
+                                     cwd=ROOT))
+        steps.run(
+            'export_full_lse', lambda: run_tool_checked(
+                labeller_export_cmd(args, args.full_lse_config, [last_checkpoint(p('full_lse'))],
+                                    p('synth_full_lse')),
+                log=osp.join(steps.log_dir, 'export_full_lse.log'),
+                env=steps.env,
+                cwd=ROOT))
+
+    jobs = [real_sets] + [lambda n=n: synthetic(n) for n in shots]
+    jobs += [] if args.no_ceiling else [ceiling]
+    jobs += [full_lse] if args.full_lse_config else []
     with ThreadPoolExecutor(args.jobs) as pool:
-        for f in [pool.submit(real_sets)] + [pool.submit(synthetic, n) for n in shots]:
+        for f in [pool.submit(job) for job in jobs]:
             f.result()
 
     # 2. the segmenters, all with the same recipe
@@ -284,6 +353,12 @@ def main():
             sets.append((f'nofilter{n}', f'synthetic, no filter (N={n})', p(f'synth{n}_nofilter')))
         sets.append((f'gen{n}', f'the {n} annotated generated images', p(f'ann{n}')))
         sets.append((f'real{n}', f'{n} rendered (real) labelled faces', p(f'real{n}')))
+    if not args.no_ceiling:
+        sets.append(('synth_teacher', 'synthetic, teacher labels (no annotation; the ceiling)',
+                     p('synth_teacher')))
+    if args.full_lse_config:
+        sets.append(('synth_full_lse', 'synthetic, fully trained LSE labels (no annotation)',
+                     p('synth_full_lse')))
     runs = {key: p('seg_' + key) for key, _, _ in sets}
 
     def train(key, root):
@@ -321,9 +396,19 @@ def main():
             kept=sum(1 for m in meta.values() if m.get('kept', True)),
             seconds=steps.elapsed(f'export{n}'),
             fewshot_seconds=steps.elapsed(f'fewshot{n}'))
+    labellers = {}
+    if args.full_lse_config:
+        labellers['full_lse'] = dict(
+            checkpoint=osp.relpath(last_checkpoint(p('full_lse')), wd),
+            mIoU=json.load(open(p('full_lse', 'test', 'metrics.json'))).get('mIoU'),
+            seconds=steps.elapsed('full_lse'),
+            export_seconds=steps.elapsed('export_full_lse'))
+    if not args.no_ceiling:
+        labellers['teacher'] = dict(export_seconds=steps.elapsed('export_teacher'))
     summary = dict(
         settings=vars(args),
         exports=exports,
+        labellers=labellers,
         real_label_share=dict(
             zip(TOY_FACE_CLASSES, class_shares(p(f'real{max(shots)}'), len(TOY_FACE_CLASSES)))),
         rows=rows)
