@@ -1,6 +1,5 @@
 from .closed_form_lse import fit_lse_closed_form, fit_lse_on_annotations, sample_features
-from .dataset_export import (export_dataset, finalize_export, label_png, parse_shard, read_meta,
-                             write_seg_config)
+from .dataset_export import export_dataset, finalize_export, label_png, parse_shard, read_meta
 from .direction_naming import (direction_grid, directions_markdown, image_change, locality_score,
                                measure_direction, name_directions, parse_layers, pca_directions,
                                sample_wplus, strength_for_change)
@@ -16,6 +15,7 @@ from .region_directions import (coarse_logits, compare_locality, compare_markdow
                                 head_jacobian, region_directions, region_matrices)
 from .scs import evaluate_scs, semantic_conditional_sample
 from .sefa import edit_wplus, sefa_directions, style_projections
+from .segmenter_config import write_seg_config
 from .segmenter_eval import evaluate_segmenter
 from .sie import (box_stroke, check_stroke, color_edit, edit_metrics, fuse_stroke,
                   iter_semantic_image_edit, semantic_image_edit)

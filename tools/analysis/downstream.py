@@ -115,6 +115,12 @@ class Steps:
             f'[{time.strftime("%H:%M:%S")}] {name}: done in {time.time() - start:.0f} s',
             flush=True)
 
+    def run_tool_later(self, name, make_cmd):
+        """Run, once, a tool whose argument list names an earlier step's output, so that it
+        is built (``make_cmd()``) only when the step starts."""
+        log = osp.join(self.log_dir, name + '.log')
+        self.run(name, lambda: run_tool_checked(make_cmd(), log=log, env=self.env, cwd=ROOT))
+
 
 def last_checkpoint(work_dir):
     """The checkpoint named by mmengine's ``last_checkpoint`` file of a run."""
@@ -319,24 +325,16 @@ def main():
 
     def full_lse():  # the LSE trained on the teacher's labels of unlimited samples
         steps.run('full_lse', full_lse_cmd(args, p('full_lse')))
-        steps.run(
-            'test_full_lse',
-            lambda: run_tool_checked([
+        steps.run_tool_later(
+            'test_full_lse', lambda: [
                 'tools/test.py', args.full_lse_config,
                 last_checkpoint(p('full_lse')), '--work-dir',
                 p('full_lse', 'test'), '--out',
                 p('full_lse', 'test')
-            ],
-                                     log=osp.join(steps.log_dir, 'test_full_lse.log'),
-                                     env=steps.env,
-                                     cwd=ROOT))
-        steps.run(
-            'export_full_lse', lambda: run_tool_checked(
-                labeller_export_cmd(args, args.full_lse_config, [last_checkpoint(p('full_lse'))],
-                                    p('synth_full_lse')),
-                log=osp.join(steps.log_dir, 'export_full_lse.log'),
-                env=steps.env,
-                cwd=ROOT))
+            ])
+        steps.run_tool_later(
+            'export_full_lse', lambda: labeller_export_cmd(
+                args, args.full_lse_config, [last_checkpoint(p('full_lse'))], p('synth_full_lse')))
 
     jobs = [real_sets] + [lambda n=n: synthetic(n) for n in shots]
     jobs += [] if args.no_ceiling else [ceiling]
