@@ -3,20 +3,21 @@
     python tools/export_dataset.py CONFIG (HEAD_CKPT | --teacher-labels) --num 5000 \
         --out data/synth [--val-frac 0.1] \
         [--ensemble K [--annotations DIR] | --ensemble-ckpts A,B,...] [--filter 0.1] \
-        [--shard i/n] [--seed 0] [--batch-size 8] [--resume]
+        [--shard i/n] [--seed 0] [--batch-size 8] [--resume] \
+        [--seg-recipe SEG_CONFIG]
 
 Writes ``OUT/img_dir/{train,val}``, ``OUT/ann_dir/{train,val}`` (palette PNGs of class
-indices), ``OUT/latents``, ``OUT/meta.jsonl`` and ``OUT/seg_config.py`` (a ready mmseg
-UNet + FCN config); see ``mmlinsem.apis.dataset_export``. The labels are HEAD_CKPT's, or
-with an ensemble the per-pixel mode of HEAD_CKPT and the other members:
-``--ensemble-ckpts A,B`` (members HEAD_CKPT, A, B) or ``--ensemble K`` (HEAD_CKPT and
-K-1 closed-form LSEs fitted on bootstrap resamples of ``--annotations DIR``, a
-``latents/`` + ``masks/`` folder, or without it of ``--num-annotated`` samples labelled
-by the config's teacher). ``--filter f`` drops the f most uncertain images (Jensen-Shannon
-score) once all N are written. Shards (``--shard i/n``) may run at once into one OUT; a
-killed run continues with ``--resume``. ``--teacher-labels`` labels the images with the
-config's teacher instead (no head, no filter): a distillation set, or the ceiling of the
-synthetic route (a perfect labeller of generated images).
+indices), ``OUT/latents``, ``OUT/meta.jsonl`` and ``OUT/seg_config.py`` (a ready mmseg config:
+the model and schedule of ``--seg-recipe``, by default the toy teacher's UNet + FCN); see
+``mmlinsem.apis.dataset_export``. The labels are HEAD_CKPT's, or with an ensemble the
+per-pixel mode of HEAD_CKPT and the other members: ``--ensemble-ckpts A,B`` (members
+HEAD_CKPT, A, B) or ``--ensemble K`` (HEAD_CKPT and K-1 closed-form LSEs fitted on bootstrap
+resamples of ``--annotations DIR``, a ``latents/`` + ``masks/`` folder, or without it of
+``--num-annotated`` samples labelled by the config's teacher). ``--filter f`` drops the f
+most uncertain images (Jensen-Shannon score) once all N are written. Shards (``--shard i/n``)
+may run at once into one OUT; a killed run continues with ``--resume``. ``--teacher-labels``
+labels the images with the config's teacher instead (no head, no filter): a distillation
+set, or the ceiling of the synthetic route (a perfect labeller of generated images).
 """
 import argparse
 import os.path as osp
@@ -67,6 +68,10 @@ def parse_args():
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--batch-size', type=int, default=8)
     p.add_argument('--resume', action='store_true')
+    p.add_argument(
+        '--seg-recipe',
+        help='mmseg segmenter config whose model and schedule OUT/seg_config.py trains '
+        '(default: the toy teacher\'s, configs/toyworld/unet_toyfaces64.py)')
     p.add_argument('--device', default='cpu')
     p.add_argument('--no-progress', action='store_true')
     return p.parse_args()
@@ -142,7 +147,8 @@ def main():
         top_frac=args.top_frac,
         ensemble_info=None if args.teacher_labels else info,
         progress=not args.no_progress,
-        teacher_labels=args.teacher_labels)
+        teacher_labels=args.teacher_labels,
+        **({'seg_recipe': args.seg_recipe} if args.seg_recipe else {}))
     ips = stats['images_per_s']
     gps = stats['generator_images_per_s']
     tag = f'shard {shard[0]}/{shard[1]}'

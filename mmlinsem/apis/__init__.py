@@ -15,7 +15,7 @@ from .region_directions import (coarse_logits, compare_locality, compare_markdow
                                 head_jacobian, region_directions, region_matrices)
 from .scs import evaluate_scs, semantic_conditional_sample
 from .sefa import edit_wplus, sefa_directions, style_projections
-from .segmenter_config import write_seg_config
+from .segmenter_config import seg_config_for, write_seg_config
 from .segmenter_eval import evaluate_segmenter
 from .sie import (box_stroke, check_stroke, color_edit, edit_metrics, fuse_stroke,
                   iter_semantic_image_edit, semantic_image_edit)
@@ -37,5 +37,5 @@ __all__ = [
     'region_directions', 'region_matrices', 'regularised_loss', 'render', 'sample_features',
     'sample_wplus', 'save_edit', 'sefa_directions', 'semantic_conditional_sample',
     'semantic_image_edit', 'ssim', 'strength_for_change', 'style_projections', 'w_statistics',
-    'write_seg_config'
+    'seg_config_for', 'write_seg_config'
 ]

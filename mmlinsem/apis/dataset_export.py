@@ -10,7 +10,8 @@ Layout of an export folder ``OUT``::
     OUT/meta.jsonl                       one record per sample: seed, index, name, split,
                                          score (ensemble uncertainty), kept
     OUT/export.json                      the settings (a resumed / sharded run must match)
-    OUT/seg_config.py                    a ready mmseg config (BaseSegDataset, UNet + FCN)
+    OUT/seg_config.py                    a ready mmseg config (BaseSegDataset; the segmenter
+                                         recipe's model and schedule, by default UNet + FCN)
     OUT/filtered/{img_dir,ann_dir}/...   the images the uncertainty filter dropped
 
 ``NAME`` is the zero-padded index; sample ``index`` has the latent
@@ -51,7 +52,7 @@ from mmlinsem.datasets.latent_seed_dataset import latent_for, sample_seed
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.visualization import default_palette, img_to_uint8
 from .head_ensemble import ensemble_predict, noise_for
-from .segmenter_config import write_seg_config
+from .segmenter_config import DEFAULT_SEG_RECIPE, save_seg_config, seg_config_for
 from .uncertainty import keep_mask
 
 SPLITS = ('train', 'val')
@@ -246,7 +247,8 @@ def export_dataset(model,
                    ensemble_info: Optional[dict] = None,
                    progress: bool = True,
                    write_config: bool = True,
-                   teacher_labels: bool = False) -> dict:
+                   teacher_labels: bool = False,
+                   seg_recipe: str = DEFAULT_SEG_RECIPE) -> dict:
     """Generate, label and write samples ``0..num-1`` (this shard's) to ``out``.
 
     Args:
@@ -267,6 +269,8 @@ def export_dataset(model,
         ensemble_info (dict, optional): description of the ensemble for ``export.json``.
         progress (bool): show a progress bar (stderr).
         write_config (bool): write ``OUT/seg_config.py``.
+        seg_recipe (str): the mmseg segmenter config whose model and schedule
+            ``OUT/seg_config.py`` trains (:func:`write_seg_config`).
         teacher_labels (bool): label with the model's teacher instead of heads (a
             distillation set, or the ceiling of the synthetic route: what a perfect labeller
             of generated images gives); the score is then 0 and no filter applies.
@@ -310,6 +314,8 @@ def export_dataset(model,
         ensemble=ensemble_info or dict(members=len(heads)))
     if teacher_labels:
         settings.update(ensemble=dict(members=0), labeller='teacher')
+    # a bad segmenter recipe stops the export before anything is written
+    seg_cfg = seg_config_for(out, classes, palette, size, seg_recipe) if write_config else None
     os.makedirs(out, exist_ok=True)
     for folder in _all_dirs(out)[:4] + [osp.join(out, 'latents')]:
         os.makedirs(folder, exist_ok=True)
@@ -325,8 +331,8 @@ def export_dataset(model,
     if resume:
         _repair_meta(out)
         _remove_temp_files(out, mine)
-    if write_config:
-        write_seg_config(out, classes, palette, size)
+    if seg_cfg is not None:
+        save_seg_config(seg_cfg, out, seg_recipe)
 
     chunks = [c for c in range(math.ceil(num / batch_size)) if c % shard_n == shard_i]
     todo_total = sum(1 for c in chunks

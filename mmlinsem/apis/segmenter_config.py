@@ -1,153 +1,150 @@
 """The ready mmseg config written beside a synthetic dataset export: a standard segmenter
-(the toy teacher's UNet + FCN) trained on ``OUT/{img_dir,ann_dir}/train`` as a
-``BaseSegDataset`` with the export's classes and palette."""
-import os.path as osp
-from typing import Sequence
+trained on ``OUT/{img_dir,ann_dir}/train`` as a ``BaseSegDataset`` with the export's
+classes and palette.
 
-from mmengine.config import Config
+The recipe (model, optimiser, schedule, hooks) is read from one segmenter config, by
+default the toy teacher's (``configs/toyworld/unet_toyfaces64.py``: UNet + FCN, AdamW, poly
+decay), so the written config trains exactly what the downstream experiment measured; only
+the data, the classes and the image size are the export's."""
+import copy
+import inspect
+import os.path as osp
+from typing import Optional, Sequence
+
+from mmengine.config import Config, ConfigDict
+from mmengine.runner import Runner
 
 from mmlinsem.compat import atomic_write
+from mmlinsem.errors import MMLinsemError
+from mmlinsem.utils.paths import resolve_path
 
 CONFIG_NAME = 'seg_config.py'
+#: the segmenter recipe written beside an export unless another config is named
+DEFAULT_SEG_RECIPE = 'configs/toyworld/unet_toyfaces64.py'
+_IMPORTS = ['mmlinsem', 'mmseg.datasets', 'mmseg.models', 'mmseg.evaluation', 'mmseg.engine']
 
 
-def write_seg_config(out: str,
-                     classes: Sequence[str],
-                     palette,
-                     size,
-                     max_iters: int = 4000,
-                     batch_size: int = 16,
-                     base_channels: int = 16) -> str:
-    """Write ``OUT/seg_config.py``: a standard mmseg UNet + FCN segmenter (the toy
-    teacher's architecture) on the export, as ``BaseSegDataset`` with its classes and
-    palette, evaluated by ``IoUMetric`` on the export's val split.
+def _export_dataset(data_root, split, classes, palette, pipeline):
+    return dict(
+        type='BaseSegDataset',
+        data_root=data_root,
+        data_prefix=dict(img_path=f'img_dir/{split}', seg_map_path=f'ann_dir/{split}'),
+        img_suffix='.png',
+        seg_map_suffix='.png',
+        reduce_zero_label=False,
+        metainfo=dict(classes=list(classes), palette=[list(p) for p in palette]),
+        pipeline=pipeline)
 
-    Train it with ``python tools/train.py OUT/seg_config.py`` (or mmseg's own tool);
-    point ``test_dataloader`` at real labelled images to judge it.
+
+def _set_classes(decode_head: dict, num_classes: int) -> None:
+    """``num_classes`` on a decode head; a class-weighted loss keeps its weights only if
+    they are one per class (the recipe's were set for its own classes)."""
+    decode_head['num_classes'] = num_classes
+    losses = decode_head.get('loss_decode')
+    for loss in losses if isinstance(losses, (list, tuple)) else [losses]:
+        if isinstance(loss, dict) and loss.get('class_weight') is not None \
+                and len(loss['class_weight']) != num_classes:
+            loss.pop('class_weight')
+
+
+def _set_max_iters(cfg: Config, max_iters: int) -> None:
+    """Train for ``max_iters``: the schedulers that ended with the recipe's run end there."""
+    old = int(cfg.train_cfg.max_iters)
+    cfg.train_cfg.max_iters = max_iters
+    cfg.train_cfg.val_interval = min(int(cfg.train_cfg.get('val_interval', max_iters)), max_iters)
+    for sched in cfg.get('param_scheduler') or []:
+        if sched.get('end') == old:
+            sched['end'] = max_iters
+        if int(sched.get('begin', 0)) >= max_iters:
+            raise MMLinsemError(f'max_iters={max_iters} ends before a scheduler of the '
+                                f'segmenter recipe begins (at {sched["begin"]})')
+    ckpt = cfg.get('default_hooks', {}).get('checkpoint')
+    if ckpt is not None and int(ckpt.get('interval', 1)) > max_iters:
+        ckpt['interval'] = max_iters
+
+
+def seg_config_for(out: str,
+                   classes: Sequence[str],
+                   palette,
+                   size,
+                   recipe: str = DEFAULT_SEG_RECIPE,
+                   max_iters: Optional[int] = None,
+                   batch_size: Optional[int] = None) -> Config:
+    """The mmseg config that trains the segmenter of ``recipe`` on the export ``out``.
 
     Args:
         out (str): the export folder (stored as an absolute ``data_root``).
         classes (list[str]): class names, background included.
         palette (list): RGB colours of the classes.
         size (tuple): (H, W) of the images.
-        max_iters (int): training iterations (AdamW, warm-up then poly decay).
-        batch_size (int): training batch size.
-        base_channels (int): the UNet's width.
+        recipe (str): an mmseg segmenter config (``EncoderDecoder`` with a
+            ``data_preprocessor``); relative paths resolve from the checkout or the
+            installed package.
+        max_iters (int, optional): training iterations instead of the recipe's.
+        batch_size (int, optional): training batch size instead of the recipe's.
+    """
+    path = resolve_path(recipe)
+    if not osp.isfile(path):
+        raise MMLinsemError(f'segmenter recipe config not found: {recipe}')
+    base = Config.fromfile(path)
+    model = copy.deepcopy(base.get('model'))
+    if not isinstance(model, dict) or 'decode_head' not in model \
+            or 'data_preprocessor' not in model:
+        raise MMLinsemError(f'{recipe} is not a segmenter recipe: expected a model with a '
+                            'decode_head and a data_preprocessor')
+    size = tuple(int(s) for s in size)
+    model['data_preprocessor']['size'] = size
+    _set_classes(model['decode_head'], len(classes))
+    aux = model.get('auxiliary_head')
+    for head in aux if isinstance(aux, list) else [aux]:
+        if isinstance(head, dict):
+            _set_classes(head, len(classes))
+
+    data_root = osp.abspath(out)
+    # only what the runner reads: the recipe's own variables (its classes, data_root, ...)
+    # would mislead a reader of the written file
+    runner_keys = set(inspect.signature(Runner.__init__).parameters) | {'default_scope'}
+    cfg = Config({k: v for k, v in base.to_dict().items() if k in runner_keys})
+    cfg.model = ConfigDict(model)
+    cfg.custom_imports = dict(imports=_IMPORTS, allow_failed_imports=False)
+    for split, loader in (('train', 'train_dataloader'), ('val', 'val_dataloader')):
+        pipeline = copy.deepcopy(cfg[loader].dataset.pipeline)
+        cfg[loader].dataset = ConfigDict(
+            _export_dataset(data_root, split, classes, palette, pipeline))
+    cfg.test_dataloader = copy.deepcopy(cfg.val_dataloader)
+    if batch_size is not None:
+        cfg.train_dataloader.batch_size = int(batch_size)
+    if max_iters is not None:
+        _set_max_iters(cfg, int(max_iters))
+    return cfg
+
+
+def save_seg_config(cfg: Config, out: str, recipe: str = DEFAULT_SEG_RECIPE) -> str:
+    """Write a :func:`seg_config_for` config to ``OUT/seg_config.py`` atomically; returns
+    its path."""
+    text = (
+        f'# Written by mmlinsem.apis.write_seg_config: the segmenter of {recipe}\n'
+        '# on the exported synthetic dataset. python tools/train.py THIS_FILE --work-dir DIR\n' +
+        cfg.pretty_text)
+    path = osp.join(out, CONFIG_NAME)
+    atomic_write(path, text.encode())
+    return path
+
+
+def write_seg_config(out: str,
+                     classes: Sequence[str],
+                     palette,
+                     size,
+                     recipe: str = DEFAULT_SEG_RECIPE,
+                     max_iters: Optional[int] = None,
+                     batch_size: Optional[int] = None) -> str:
+    """Write ``OUT/seg_config.py``: :func:`seg_config_for` with these arguments.
+
+    Train it with ``python tools/train.py OUT/seg_config.py`` (or mmseg's own tool);
+    point ``test_dataloader`` at real labelled images to judge it.
 
     Returns:
         str: the config's path.
     """
-    c = base_channels
-    norm_cfg = dict(type='BN', requires_grad=True)
-    data_root = osp.abspath(out)
-    pipeline = [
-        dict(type='LoadImageFromFile'),
-        dict(type='LoadAnnotations'),
-        dict(type='PackSegInputs')
-    ]
-
-    def dataset(split):
-        return dict(
-            type='BaseSegDataset',
-            data_root=data_root,
-            data_prefix=dict(img_path=f'img_dir/{split}', seg_map_path=f'ann_dir/{split}'),
-            img_suffix='.png',
-            seg_map_suffix='.png',
-            reduce_zero_label=False,
-            metainfo=dict(classes=list(classes), palette=[list(p) for p in palette]),
-            pipeline=pipeline)
-
-    cfg = dict(
-        default_scope='mmseg',
-        custom_imports=dict(
-            imports=['mmseg.datasets', 'mmseg.models', 'mmseg.evaluation', 'mmseg.engine'],
-            allow_failed_imports=False),
-        env_cfg=dict(
-            cudnn_benchmark=False,
-            mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-            dist_cfg=dict(backend='nccl')),
-        log_processor=dict(by_epoch=False),
-        log_level='INFO',
-        load_from=None,
-        resume=False,
-        randomness=dict(seed=0),
-        model=dict(
-            type='EncoderDecoder',
-            data_preprocessor=dict(
-                type='SegDataPreProcessor',
-                mean=[127.5, 127.5, 127.5],
-                std=[127.5, 127.5, 127.5],
-                bgr_to_rgb=True,
-                pad_val=0,
-                seg_pad_val=255,
-                size=tuple(int(s) for s in size)),
-            backbone=dict(
-                type='UNet',
-                in_channels=3,
-                base_channels=c,
-                num_stages=4,
-                strides=(1, 1, 1, 1),
-                enc_num_convs=(1, 1, 1, 1),
-                dec_num_convs=(1, 1, 1),
-                downsamples=(True, True, True),
-                enc_dilations=(1, 1, 1, 1),
-                dec_dilations=(1, 1, 1),
-                norm_cfg=norm_cfg,
-                act_cfg=dict(type='ReLU'),
-                upsample_cfg=dict(type='InterpConv'),
-                norm_eval=False),
-            decode_head=dict(
-                type='FCNHead',
-                in_channels=c,
-                in_index=3,
-                channels=c,
-                num_convs=1,
-                concat_input=False,
-                dropout_ratio=0.0,
-                num_classes=len(classes),
-                norm_cfg=norm_cfg,
-                align_corners=False,
-                loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
-            train_cfg=dict(),
-            test_cfg=dict(mode='whole')),
-        train_dataloader=dict(
-            batch_size=batch_size,
-            num_workers=2,
-            persistent_workers=True,
-            sampler=dict(type='InfiniteSampler', shuffle=True),
-            dataset=dataset('train')),
-        val_dataloader=dict(
-            batch_size=batch_size,
-            num_workers=2,
-            persistent_workers=True,
-            sampler=dict(type='DefaultSampler', shuffle=False),
-            dataset=dataset('val')),
-        val_evaluator=dict(type='IoUMetric', iou_metrics=['mIoU']),
-        optim_wrapper=dict(
-            type='OptimWrapper',
-            optimizer=dict(type='AdamW', lr=1e-3, betas=(0.9, 0.999), weight_decay=0.01)),
-        param_scheduler=[
-            dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=100),
-            dict(type='PolyLR', eta_min=1e-5, power=1.0, by_epoch=False, begin=100, end=max_iters),
-        ],
-        train_cfg=dict(
-            type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max(1, max_iters)),
-        val_cfg=dict(type='ValLoop'),
-        test_cfg=dict(type='TestLoop'),
-        default_hooks=dict(
-            timer=dict(type='IterTimerHook'),
-            logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
-            param_scheduler=dict(type='ParamSchedulerHook'),
-            checkpoint=dict(
-                type='CheckpointHook', by_epoch=False, interval=max(1, max_iters),
-                max_keep_ckpts=1),
-            sampler_seed=dict(type='DistSamplerSeedHook')),
-    )
-    cfg['test_dataloader'] = cfg['val_dataloader']
-    cfg['test_evaluator'] = cfg['val_evaluator']
-    path = osp.join(out, CONFIG_NAME)
-    text = ('# Written by mmlinsem.apis.write_seg_config: a standard mmseg segmenter on the\n'
-            '# exported synthetic dataset. python tools/train.py THIS_FILE --work-dir DIR\n' +
-            Config(cfg).pretty_text)
-    atomic_write(path, text.encode())
-    return path
+    cfg = seg_config_for(out, classes, palette, size, recipe, max_iters, batch_size)
+    return save_seg_config(cfg, out, recipe)

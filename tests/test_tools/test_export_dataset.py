@@ -121,6 +121,7 @@ def test_export_tool_shards_filter_and_train(ckpts, tmp_path):
     [
         (['--shard', '2/2'], '--shard'),
         (['--ensemble', '3', '--ensemble-ckpts', 'x.pth'], 'not allowed with'),
+        (['--seg-recipe', 'configs/nope.py'], 'segmenter recipe config not found'),
     ],
 )
 def test_export_tool_bad_input_is_one_error_line(ckpts, tmp_path, extra, message):
