@@ -133,6 +133,7 @@ def main():
                 annotation_seed=None if args.annotations else args.annotation_seed,
                 pixels_per_image=args.pixels_per_image,
                 ce_steps=args.ce_steps))
+    recipe = dict(seg_recipe=args.seg_recipe) if args.seg_recipe else {}
     stats = export_dataset(
         model,
         args.out,
@@ -148,7 +149,7 @@ def main():
         ensemble_info=None if args.teacher_labels else info,
         progress=not args.no_progress,
         teacher_labels=args.teacher_labels,
-        **({'seg_recipe': args.seg_recipe} if args.seg_recipe else {}))
+        **recipe)
     ips = stats['images_per_s']
     gps = stats['generator_images_per_s']
     tag = f'shard {shard[0]}/{shard[1]}'
