@@ -87,30 +87,27 @@ def seg_config_for(out: str,
     if not osp.isfile(path):
         raise MMLinsemError(f'segmenter recipe config not found: {recipe}')
     base = Config.fromfile(path)
-    model = copy.deepcopy(base.get('model'))
+    # only what the runner reads: the recipe's own variables (its classes, data_root, ...)
+    # would mislead a reader of the written file; to_dict() copies, so edits stay here
+    runner_keys = set(inspect.signature(Runner.__init__).parameters) | {'default_scope'}
+    cfg = Config({k: v for k, v in base.to_dict().items() if k in runner_keys})
+    model = cfg.get('model')
     if not isinstance(model, dict) or 'decode_head' not in model \
             or 'data_preprocessor' not in model:
         raise MMLinsemError(f'{recipe} is not a segmenter recipe: expected a model with a '
                             'decode_head and a data_preprocessor')
-    size = tuple(int(s) for s in size)
-    model['data_preprocessor']['size'] = size
-    _set_classes(model['decode_head'], len(classes))
+    model.data_preprocessor.size = tuple(int(s) for s in size)
+    _set_classes(model.decode_head, len(classes))
     aux = model.get('auxiliary_head')
     for head in aux if isinstance(aux, list) else [aux]:
         if isinstance(head, dict):
             _set_classes(head, len(classes))
 
     data_root = osp.abspath(out)
-    # only what the runner reads: the recipe's own variables (its classes, data_root, ...)
-    # would mislead a reader of the written file
-    runner_keys = set(inspect.signature(Runner.__init__).parameters) | {'default_scope'}
-    cfg = Config({k: v for k, v in base.to_dict().items() if k in runner_keys})
-    cfg.model = ConfigDict(model)
     cfg.custom_imports = dict(imports=_IMPORTS, allow_failed_imports=False)
     for split, loader in (('train', 'train_dataloader'), ('val', 'val_dataloader')):
-        pipeline = copy.deepcopy(cfg[loader].dataset.pipeline)
         cfg[loader].dataset = ConfigDict(
-            _export_dataset(data_root, split, classes, palette, pipeline))
+            _export_dataset(data_root, split, classes, palette, cfg[loader].dataset.pipeline))
     cfg.test_dataloader = copy.deepcopy(cfg.val_dataloader)
     if batch_size is not None:
         cfg.train_dataloader.batch_size = int(batch_size)
