@@ -15,6 +15,7 @@ import os.path as osp
 from typing import Iterable, List, Optional
 
 from mmlinsem.errors import MMLinsemError
+from .safe_load import UnsafeCheckpointError, safe_torch_load
 
 DEFAULT_EXPECTED = 'a PyTorch checkpoint written by torch.save'
 HEAD_CHECKPOINT = 'a head checkpoint written by tools/train.py (work_dir/iter_N.pth)'
@@ -73,19 +74,22 @@ def _what_it_is(path: str, err: BaseException) -> str:
 
 
 def read_checkpoint(path: str, map_location='cpu', expected: Optional[str] = None):
-    """``torch.load(path)`` of a trusted checkpoint; bad files become one error line.
+    """``torch.load(path)`` that runs no code from the file; bad files become one error line.
 
-    Raises ``FileNotFoundError`` for a missing file (callers name it) and
-    :class:`MMLinsemError` for a file that is no checkpoint (a dict).
+    Raises ``FileNotFoundError`` for a missing file (callers name it),
+    :class:`~mmlinsem.utils.safe_load.UnsafeCheckpointError` for a file that asks for more
+    than plain weights (see :mod:`mmlinsem.utils.safe_load`) and :class:`MMLinsemError` for
+    a file that is no checkpoint (a dict).
     """
-    import torch
     path = osp.expanduser(str(path))
     if not osp.isfile(path):
         raise FileNotFoundError(2, 'No such file or directory', path)
     what = expected or (_expected[-1] if _expected else DEFAULT_EXPECTED)
     size = _size(osp.getsize(path))
     try:
-        ckpt = torch.load(path, map_location=map_location, weights_only=False)
+        ckpt = safe_torch_load(path, map_location=map_location)
+    except UnsafeCheckpointError:
+        raise
     except Exception as err:  # noqa: BLE001 - any unreadable file is one message
         if 'CUDA' in str(err) and 'deserialize' in str(err):
             raise  # a real checkpoint, a device problem: keep torch's message
