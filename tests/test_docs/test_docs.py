@@ -16,7 +16,7 @@ from conftest import ROOT
 
 def _load_checker():
     spec = importlib.util.spec_from_file_location('check_docs',
-                                                  osp.join(ROOT, 'tools', 'check_docs.py'))
+                                                  osp.join(ROOT, '.dev_scripts', 'check_docs.py'))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -244,7 +244,7 @@ def test_checker_finds_zoo_faults(broken_repo):
 
 
 def test_cli_exit_codes(broken_repo):
-    tool = osp.join(ROOT, 'tools', 'check_docs.py')
+    tool = osp.join(ROOT, '.dev_scripts', 'check_docs.py')
     bad = subprocess.run(
         [sys.executable, tool, '--root', str(broken_repo)], capture_output=True, text=True)
     assert bad.returncode == 1

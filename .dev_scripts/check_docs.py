@@ -1,0 +1,410 @@
+"""Check the repository's documentation against the repository (stdlib only).
+
+    python3 .dev_scripts/check_docs.py [--root DIR] [--only links,commands,workdirs,zoo]
+
+Four checks, each a function returning a list of problems (``file:line: message``):
+
+* ``check_links``: every relative link and image of the Markdown pages (README.md,
+  docs/**/*.md, configs/**/README.md, benchmarks/README.md) points at an existing file or
+  folder; a ``#anchor`` into a Markdown page must name one of its headings.
+* ``check_commands``: every repository path named in a fenced ``bash`` block (configs,
+  tools, checkpoints, ...) exists in a fresh clone, with the values of simple ``for`` loops
+  substituted. Outputs and placeholders are skipped:
+  paths under ``work_dirs/``, ``data/`` or ``.venv/``, absolute or home paths, anything
+  with a shell variable or glob, and upper-case placeholders such as ``CONFIG``.
+* ``check_workdirs``: every ``work_dirs/...`` path a command reads was written by some
+  documented command (a ``--work-dir`` / ``--out`` value, or the main job's work dir).
+* ``check_zoo``: every config a ``configs/**/metafile.yml`` lists exists, every config under
+  ``configs/`` (``_base_/`` excepted) is listed in some metafile, local weights exist, and
+  the root ``model-index.yml`` imports exactly the metafiles.
+
+Exit code 0 when every check passes, 1 otherwise (one line per problem).
+"""
+import argparse
+import os
+import os.path as osp
+import re
+import shlex
+import sys
+from urllib.parse import unquote
+
+OUTPUT_PREFIXES = ('work_dirs/', 'data/', '.venv/')
+PRODUCER_FLAGS = ('--work-dir', '--out')
+MAIN_JOB = 'tools/run_default.sh'
+
+_FENCE = re.compile(r'^\s*(`{3,}|~{3,})\s*([\w+-]*)')
+_HEADING = re.compile(r'^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$')
+_LINK = re.compile(r'!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)')
+_HTML = re.compile(r'<(?:img|a|source)\b[^>]*?\b(?:src|href)\s*=\s*"([^"]+)"', re.I)
+_REFDEF = re.compile(r'^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)')
+_ANCHOR_TAG = re.compile(r'<a\s+(?:name|id)\s*=\s*"([^"]+)"', re.I)
+_SCHEME = re.compile(r'^[a-zA-Z][a-zA-Z0-9+.-]*:')
+_PLACEHOLDER = re.compile(r'^[A-Z][A-Z0-9_]*$')
+_PATHLIKE = re.compile(r'^[\w.][\w.+-]*(/[\w.+-]+)*/?$')
+_SHELL_VAR = re.compile(r'\$\{?\w+\}?')
+
+
+def doc_files(root):
+    """The Markdown pages checked, as paths relative to ``root`` (sorted)."""
+    found = []
+    if osp.isfile(osp.join(root, 'README.md')):
+        found.append('README.md')
+    if osp.isfile(osp.join(root, 'benchmarks', 'README.md')):
+        found.append('benchmarks/README.md')
+    for top, only_readme in (('docs', False), ('configs', True)):
+        for dirpath, dirnames, filenames in os.walk(osp.join(root, top)):
+            dirnames.sort()
+            for name in sorted(filenames):
+                if name.endswith('.md') and (name == 'README.md' or not only_readme):
+                    found.append(osp.relpath(osp.join(dirpath, name), root).replace(os.sep, '/'))
+    return found
+
+
+def split_markdown(text):
+    """Yield ``(kind, lang, line_no, line)``: kind 'prose' or 'code' (inside a fence)."""
+    fence = None
+    lang = ''
+    for no, line in enumerate(text.splitlines(), 1):
+        m = _FENCE.match(line)
+        if fence is None and m:
+            fence, lang = m.group(1), m.group(2).lower()
+            continue
+        if fence is not None and line.strip().startswith(fence[0] * len(fence)) and \
+                line.strip().strip(fence[0]) == '':
+            fence = None
+            continue
+        yield ('code' if fence is not None else 'prose'), lang, no, line
+
+
+def slugify(heading):
+    """GitHub's anchor of a heading: lower case, punctuation dropped, spaces to hyphens."""
+    text = re.sub(r'!?\[([^\]]*)\]\([^)]*\)', r'\1', heading)  # links -> their text
+    text = re.sub(r'<[^>]+>', '', text).lower()
+    text = ''.join(c for c in text if c.isalnum() or c in ' -_')
+    return text.replace(' ', '-')
+
+
+def anchors(path):
+    """All anchors of a Markdown file (headings, with GitHub's -1, -2 for repeats)."""
+    seen = {}
+    out = set()
+    with open(path, encoding='utf-8') as f:
+        text = f.read()
+    for kind, _, _, line in split_markdown(text):
+        if kind != 'prose':
+            continue
+        out.update(_ANCHOR_TAG.findall(line))
+        m = _HEADING.match(line)
+        if m:
+            slug = slugify(m.group(2))
+            n = seen.get(slug, 0)
+            seen[slug] = n + 1
+            out.add(slug if n == 0 else f'{slug}-{n}')
+    return out
+
+
+def _links(text):
+    for kind, _, no, line in split_markdown(text):
+        if kind != 'prose':
+            continue
+        bare = re.sub(r'`[^`]*`', '', line)
+        for rx in (_LINK, _HTML, _REFDEF):
+            for target in rx.findall(bare):
+                yield no, target
+
+
+def check_links(root, files=None):
+    """Dead relative links (and dead anchors into Markdown pages) of the doc pages."""
+    problems = []
+    cache = {}
+    for rel in files if files is not None else doc_files(root):
+        src = osp.join(root, rel)
+        with open(src, encoding='utf-8') as f:
+            text = f.read()
+        for no, target in _links(text):
+            if _SCHEME.match(target) or target.startswith('//'):
+                continue
+            path, _, anchor = target.partition('#')
+            path = unquote(path)
+            if path:
+                base = root if path.startswith('/') else osp.dirname(src)
+                dest = osp.normpath(osp.join(base, path.lstrip('/')))
+            else:
+                dest = src
+            if not osp.exists(dest):
+                problems.append(f'{rel}:{no}: dead link {target}')
+                continue
+            if osp.relpath(dest, root).startswith('..'):
+                problems.append(f'{rel}:{no}: link leaves the repository: {target}')
+                continue
+            if anchor and dest.endswith('.md') and osp.isfile(dest):
+                if dest not in cache:
+                    cache[dest] = anchors(dest)
+                if anchor.lower() not in cache[dest]:
+                    problems.append(f'{rel}:{no}: no heading for anchor #{anchor} in '
+                                    f'{osp.relpath(dest, root)}')
+    return problems
+
+
+def bash_commands(text):
+    """The fenced bash blocks of a page as ``(first_line_no, block_text)``."""
+    blocks = []
+    current, start, prev = [], None, None
+    for kind, lang, no, line in split_markdown(text):
+        inside = kind == 'code' and lang in ('bash', 'sh', 'shell', 'console')
+        if inside and (prev is None or no == prev + 1):
+            if start is None:
+                start = no
+            current.append(line)
+            prev = no
+            continue
+        if current:
+            blocks.append((start, '\n'.join(current)))
+        current, start, prev = ([line], no, no) if inside else ([], None, None)
+    if current:
+        blocks.append((start, '\n'.join(current)))
+    return blocks
+
+
+def logical_lines(start, block):
+    """``(line_no, text)`` of each command line of a block, ``\\``-continued lines joined."""
+    out, buf, first = [], [], None
+    for no, line in enumerate(block.split('\n'), start):
+        if first is None:
+            first = no
+        if line.endswith('\\'):
+            buf.append(line[:-1])
+            continue
+        buf.append(line)
+        out.append((first, ' '.join(buf)))
+        buf, first = [], None
+    if buf:
+        out.append((first, ' '.join(buf)))
+    return out
+
+
+def _tokens(line):
+    """Shell words of one command line (comments dropped)."""
+    lex = shlex.shlex(line, posix=True, punctuation_chars=';&|()<>')
+    lex.whitespace_split = True
+    try:
+        return list(lex)
+    except ValueError:  # unbalanced quotes: fall back to a plain split
+        return line.split()
+
+
+def _command_lines(text):
+    for start, block in bash_commands(text):
+        yield from logical_lines(start, block)
+
+
+def _candidates(token):
+    """Parts of a shell word that may be paths (``A=B``, ``--x=B``, ``CFG:CKPT:NAME``)."""
+    for part in re.split(r'[=:]', token):
+        part = part.strip('\'",;')
+        if part:
+            yield part
+
+
+def _is_repo_path(part):
+    if '/' not in part or part.startswith(('-', '/', '~', '.venv')):
+        return False
+    if any(c in part for c in '$*?{}[]<>'):
+        return False
+    if part.startswith(OUTPUT_PREFIXES) or not _PATHLIKE.match(part):
+        return False
+    return not any(_PLACEHOLDER.match(c) for c in part.strip('/').split('/'))
+
+
+_FOR = re.compile(r'\bfor\s+(\w+)\s+in\s+([^;]*?)\s*;\s*do\b')
+
+
+def _expand(token, loops):
+    """``token`` with the variables of enclosing ``for X in a b; do`` loops substituted (one
+    result per combination); unknown variables are left alone."""
+    results = [token]
+    for var in dict.fromkeys(re.findall(r'\$\{?(\w+)\}?', token)):
+        if var not in loops:
+            continue
+        rx = re.compile(r'\$(\{%s\}|%s\b)' % (var, var))
+        results = [rx.sub(value, r) for r in results for value in loops[var]]
+    return results
+
+
+def check_commands(root, files=None):
+    """Repository paths named in the docs' bash blocks that do not exist (the values of
+    simple ``for`` loops are substituted first)."""
+    problems = []
+    for rel in files if files is not None else doc_files(root):
+        with open(osp.join(root, rel), encoding='utf-8') as f:
+            text = f.read()
+        for start, block in bash_commands(text):
+            loops = {v: values.split() for v, values in _FOR.findall(block)}
+            for no, line in logical_lines(start, block):
+                for token in _tokens(line):
+                    for word in _expand(token, loops):
+                        for part in _candidates(word):
+                            if _is_repo_path(part) and not osp.exists(osp.join(root, part)):
+                                problems.append(f'{rel}:{no}: command names a missing path {part}')
+    return problems
+
+
+def _main_job_dir(root):
+    path = osp.join(root, MAIN_JOB)
+    if osp.isfile(path):
+        with open(path, encoding='utf-8') as f:
+            m = re.search(r'WORK_DIR:-([^}"]+)\}', f.read())
+        if m:
+            return m.group(1)
+    return None
+
+
+def _pattern(path):
+    """A regex matching ``path`` with its shell variables as one path component each."""
+    pieces = _SHELL_VAR.split(path)
+    return '[^/]*'.join(re.escape(p) for p in pieces)
+
+
+def check_workdirs(root, files=None):
+    """``work_dirs/`` paths read by a documented command that no documented command writes.
+
+    Writers are the values of ``--work-dir`` / ``--out`` (and ``--out=...``) and, when a
+    page runs ``tools/run_default.sh``, the main job's default work dir.
+    """
+    files = files if files is not None else doc_files(root)
+    producers, readers = [], []
+    for rel in files:
+        with open(osp.join(root, rel), encoding='utf-8') as f:
+            text = f.read()
+        for no, line in _command_lines(text):
+            tokens = _tokens(line)
+            for i, token in enumerate(tokens):
+                if token == MAIN_JOB and _main_job_dir(root):
+                    producers.append(_main_job_dir(root))
+                flag, eq, value = token.partition('=')
+                if eq and flag in PRODUCER_FLAGS:
+                    producers.append(value)
+                    continue
+                if token in PRODUCER_FLAGS and i + 1 < len(tokens):
+                    producers.append(tokens[i + 1])
+                    continue
+                if i > 0 and tokens[i - 1] in PRODUCER_FLAGS:
+                    continue
+                for part in _candidates(token):
+                    if part.startswith('work_dirs/'):
+                        readers.append((rel, no, part))
+    made = [
+        re.compile(_pattern(p.rstrip('/')) + r'(/|$)') for p in producers
+        if p.startswith('work_dirs/')
+    ]
+    problems = []
+    for rel, no, path in readers:
+        literal = _SHELL_VAR.split(path)[0]
+        if not any(rx.match(path) or rx.match(literal) for rx in made):
+            problems.append(f'{rel}:{no}: {path} is read but no documented command writes it')
+    return problems
+
+
+def _metafile_fields(path):
+    """``Config:``, ``README:`` and ``Weights:`` values of a metafile (line based, no YAML
+    library: the zoo's metafiles keep one ``key: value`` per line)."""
+    fields = {'Config': [], 'README': [], 'Weights': []}
+    with open(path, encoding='utf-8') as f:
+        for no, line in enumerate(f, 1):
+            m = re.match(r'^\s*(?:-\s+)?(Config|README|Weights):\s*(\S+)\s*$', line)
+            if m:
+                fields[m.group(1)].append((no, m.group(2).strip('\'"')))
+    return fields
+
+
+def _model_index_imports(path):
+    imports, inside = [], False
+    with open(path, encoding='utf-8') as f:
+        for no, line in enumerate(f, 1):
+            if re.match(r'^Import:\s*$', line):
+                inside = True
+            elif re.match(r'^[^\s-]', line):
+                inside = False
+            elif inside:
+                m = re.match(r'^\s*-\s+(\S+)\s*$', line)
+                if m:
+                    imports.append((no, m.group(1).strip('\'"')))
+    return imports
+
+
+def check_zoo(root):
+    """Metafiles vs config files vs ``model-index.yml``."""
+    problems = []
+    metafiles, configs = [], []
+    for dirpath, dirnames, filenames in os.walk(osp.join(root, 'configs')):
+        dirnames[:] = sorted(d for d in dirnames if d != '_base_')
+        for name in sorted(filenames):
+            rel = osp.relpath(osp.join(dirpath, name), root).replace(os.sep, '/')
+            if name in ('metafile.yml', 'metafile.yaml'):
+                metafiles.append(rel)
+            elif name.endswith('.py'):
+                configs.append(rel)
+    listed = set()
+    for meta in metafiles:
+        fields = _metafile_fields(osp.join(root, meta))
+        if not fields['Config']:
+            problems.append(f'{meta}: lists no Config')
+        for no, cfg in fields['Config']:
+            listed.add(cfg)
+            if not osp.isfile(osp.join(root, cfg)):
+                problems.append(f'{meta}:{no}: config {cfg} does not exist')
+        for key in ('README', 'Weights'):
+            for no, path in fields[key]:
+                if not _SCHEME.match(path) and not osp.exists(osp.join(root, path)):
+                    problems.append(f'{meta}:{no}: {key} {path} does not exist')
+    for cfg in configs:
+        if cfg not in listed:
+            problems.append(f'{cfg}: not listed in any configs/**/metafile.yml')
+    index = osp.join(root, 'model-index.yml')
+    if not osp.isfile(index):
+        return problems + ['model-index.yml: missing']
+    imports = _model_index_imports(index)
+    for no, path in imports:
+        if not osp.isfile(osp.join(root, path)):
+            problems.append(f'model-index.yml:{no}: imported {path} does not exist')
+    imported = {p for _, p in imports}
+    for meta in metafiles:
+        if meta not in imported:
+            problems.append(f'model-index.yml: does not import {meta}')
+    return problems
+
+
+CHECKS = {
+    'links': check_links,
+    'commands': check_commands,
+    'workdirs': check_workdirs,
+    'zoo': check_zoo,
+}
+
+
+def check_all(root, only=None):
+    """Run the checks named in ``only`` (default: all); return ``{name: problems}``."""
+    return {name: CHECKS[name](root) for name in (only or CHECKS)}
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description='check docs links, commands and the model zoo')
+    p.add_argument('--root', default=osp.dirname(osp.dirname(osp.abspath(__file__))))
+    p.add_argument('--only', help='comma-separated subset of: ' + ','.join(CHECKS))
+    args = p.parse_args(argv)
+    only = args.only.split(',') if args.only else None
+    if only and not set(only) <= set(CHECKS):
+        p.error(f'--only takes {",".join(CHECKS)}')
+    results = check_all(osp.abspath(args.root), only)
+    total = 0
+    for name, problems in results.items():
+        for line in problems:
+            print(f'[{name}] {line}')
+        total += len(problems)
+    pages = len(doc_files(osp.abspath(args.root)))
+    print(f'check_docs: {pages} pages, {total} problem(s)', file=sys.stderr)
+    return 1 if total else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
