@@ -1,8 +1,6 @@
 """Adapter for the original scene teacher from pytorch-encoding (torch-encoding)."""
 from typing import Optional, Sequence
 
-import torch.nn.functional as F
-
 from mmlinsem.data import ade20k_classes
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.registry import MODELS
@@ -18,8 +16,9 @@ WHY_UNAVAILABLE = (
 class EncodingTeacher(BaseTeacher):
     """``encoding.models.get_model(name, pretrained=True)`` as a frozen labeller.
 
-    Input normalisation follows the original: ImageNet mean/std on [0, 1] images at the
-    native resolution; logits are mapped like ``SegmentorTeacher``.
+    Input normalisation follows the original: ImageNet mean/std on [0, 1] images, by
+    default at the generator's native resolution; logits are mapped like
+    ``SegmentorTeacher``.
 
     Args:
         model_name (str): a pytorch-encoding model name.
@@ -29,6 +28,11 @@ class EncodingTeacher(BaseTeacher):
         root (str): pytorch-encoding's model store folder.
         label_map (dict, optional): ``SelectLabelMap`` / ``MergeLabelMap`` config.
         classes (list[str], optional): the network's class names (default: ADE20K's 150).
+        input_size (int | tuple, optional): the size of the image the network sees: a
+            generator image of another size is resized to it (bilinear,
+            ``align_corners=True``); default: the image's own size, as the original.
+        output_size (int | tuple, optional): the size of the returned logits and labels
+            (default: the generator image's size).
     """
 
     def __init__(self,
@@ -37,7 +41,9 @@ class EncodingTeacher(BaseTeacher):
                  checkpoint: Optional[str] = None,
                  root: str = '~/.encoding/models',
                  label_map: Optional[dict] = None,
-                 classes: Optional[Sequence[str]] = None):
+                 classes: Optional[Sequence[str]] = None,
+                 input_size=None,
+                 output_size=None):
         super().__init__()
         try:
             import encoding
@@ -74,11 +80,10 @@ class EncodingTeacher(BaseTeacher):
         net.aux = False
         self.net = net.eval().requires_grad_(False)
         self.setup(classes or ade20k_classes(), label_map, (.485, .456, .406), (.229, .224, .225))
+        self.set_sizes(input_size, output_size)
 
     def raw_logits(self, images):
-        x = ((images.float() + 1) / 2 - self.mean) / self.std
-        out = self.net(x)
+        """Network logits over its own classes at the output size (differentiable)."""
+        out = self.net(self.to_input_size(((images.float() + 1) / 2 - self.mean) / self.std))
         out = out[0] if isinstance(out, (tuple, list)) else out
-        if out.shape[-2:] != images.shape[-2:]:
-            out = F.interpolate(out, images.shape[-2:], mode='bilinear', align_corners=True)
-        return out
+        return self.to_label_size(out, images)

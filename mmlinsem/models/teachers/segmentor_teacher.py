@@ -2,7 +2,6 @@
 from typing import Optional, Sequence, Union
 
 import torch
-import torch.nn.functional as F
 from mmengine.config import Config
 from mmengine.logging import print_log
 from mmengine.registry import DefaultScope
@@ -55,12 +54,6 @@ def _quiet_losses(head):
     return head
 
 
-def _size2(value):
-    if value is None:
-        return None
-    return (value, value) if isinstance(value, int) else tuple(value)
-
-
 @MODELS.register_module()
 class SegmentorTeacher(BaseTeacher):
     """Label generator outputs with any mmseg segmentor.
@@ -75,10 +68,12 @@ class SegmentorTeacher(BaseTeacher):
         label_map (dict, optional): ``SelectLabelMap`` / ``MergeLabelMap`` config.
         mean, std: the teacher's normalisation, in 0..255 RGB (default: its
             ``data_preprocessor``'s, else ImageNet's).
-        input_size (int | tuple, optional): resize generator images to this size
-            (bilinear, ``align_corners=True``) before labelling.
-        output_size (int | tuple, optional): size of the returned labels (default: the
-            image size). The paper labels and evaluates faces at 512 px.
+        input_size (int | tuple, optional): the size of the image the segmentor sees:
+            a generator image of another size is resized to it (bilinear,
+            ``align_corners=True``) before labelling; default: the image's own size.
+        output_size (int | tuple, optional): the size of the returned logits and labels
+            (default: the generator image's size). The paper labels and evaluates faces
+            at 512 px: ``input_size=512, output_size=512`` on a 1024-px generator.
     """
 
     def __init__(self,
@@ -130,18 +125,11 @@ class SegmentorTeacher(BaseTeacher):
             raise MMLinsemError(f'teacher has {n} output classes but {len(source)} class '
                                 'names were given')
         self.setup(source, label_map, mean, std)
-        self.input_size = _size2(input_size)
-        self.output_size = _size2(output_size)
+        self.set_sizes(input_size, output_size)
 
     def raw_logits(self, images: torch.Tensor) -> torch.Tensor:
         """Teacher logits over its own classes at the output size (differentiable)."""
-        size = self.output_size or tuple(images.shape[-2:])
-        x = ((images.float() + 1) * 127.5 - self.mean) / self.std
-        if self.input_size is not None and self.input_size != size:
-            x = F.interpolate(x, self.input_size, mode='bilinear', align_corners=True)
+        x = self.to_input_size(((images.float() + 1) * 127.5 - self.mean) / self.std)
         shape = tuple(x.shape[-2:])
         metas = [dict(img_shape=shape, ori_shape=shape, pad_shape=shape)] * x.shape[0]
-        logits = self.segmentor.encode_decode(x, metas)
-        if tuple(logits.shape[-2:]) != size:
-            logits = F.interpolate(logits, size, mode='bilinear', align_corners=True)
-        return logits
+        return self.to_label_size(self.segmentor.encode_decode(x, metas), images)
