@@ -19,7 +19,10 @@ def parse_args():
     p = argparse.ArgumentParser(description='SeFa directions and edit grids')
     p.add_argument('config')
     p.add_argument('--checkpoint', help='override the generator checkpoint')
-    p.add_argument('--layers', default='all', help="'all' or comma-separated style layers")
+    p.add_argument(
+        '--layers',
+        default='all',
+        help="style layers: 'all', a range 'a-b' or comma-separated indices")
     p.add_argument('--num-directions', type=int, default=5)
     p.add_argument(
         '--strengths',
@@ -48,12 +51,11 @@ def main():
         gen_cfg['checkpoint'] = args.checkpoint
     try:
         strengths = [float(s) for s in args.strengths.split(',')]
-        layers = 'all' if args.layers == 'all' else [int(i) for i in args.layers.split(',')]
     except ValueError:
-        raise MMLinsemError('--strengths and --layers take comma-separated numbers, e.g. '
-                            f'-3,0,3 and 0,1,2; got {args.strengths!r} and {args.layers!r}')
+        raise MMLinsemError('--strengths takes comma-separated numbers, e.g. -3,0,3; got '
+                            f'{args.strengths!r}')
     g = build_in_scope(MODELS, gen_cfg)
-    dirs, eigvals, used = sefa_directions(g.generator, layers, args.num_directions)
+    dirs, eigvals, used = sefa_directions(g.generator, args.layers, args.num_directions)
     os.makedirs(args.out, exist_ok=True)
     torch.save(
         dict(directions=dirs, eigenvalues=eigvals, layers=used),

@@ -10,8 +10,7 @@ local than uniform). Region-specific directions are in :mod:`.region_directions`
 Directions are (k, d) unit rows in w, applied as :func:`mmlinsem.apis.edit_wplus` does (the
 layout of ``tools/sefa.py``'s ``directions.pt``).
 """
-import re
-from typing import List, Optional, Sequence, Union
+from typing import List, Optional, Sequence
 
 import cv2
 import numpy as np
@@ -20,44 +19,11 @@ import torch.nn.functional as F
 
 from mmlinsem.datasets.latent_seed_dataset import latent_for
 from mmlinsem.errors import MMLinsemError
+from mmlinsem.models.generators import LayerSpec, fixed_noise, move_wplus, parse_layers
 from mmlinsem.visualization import colorize, default_palette, grid, img_to_uint8
-
-LayerSpec = Union[str, Sequence[int], None]
 
 
 # --------------------------------------------------------------------------- latents
-def parse_layers(spec: LayerSpec, num_latents: int) -> List[int]:
-    """w+ indices from ``'all'`` / None, ``'a-b'`` (inclusive), ``'0,2,3'`` or a list.
-
-    Args:
-        spec (str | list[int] | None): the layer range.
-        num_latents (int): the generator's number of w+ indices.
-
-    Returns:
-        list[int]: sorted, unique w+ indices.
-    """
-    if spec is None or spec == 'all':
-        return list(range(num_latents))
-    m = re.fullmatch(r'\s*(\d+)\s*-\s*(\d+)\s*', spec) if isinstance(spec, str) else None
-    if m:
-        a, b = int(m.group(1)), int(m.group(2))
-        if a > b:
-            raise MMLinsemError(f'layer range {spec!r} is empty (start > end)')
-        idx = list(range(a, b + 1))
-    else:
-        items = spec.split(',') if isinstance(spec, str) else list(spec)
-        try:
-            idx = [int(i) for i in items if str(i).strip()]
-        except ValueError:
-            raise MMLinsemError(f"layers must be 'all', a range 'a-b' or comma-separated w+ "
-                                f'indices, got {spec!r}') from None
-    bad = [i for i in idx if not 0 <= i < num_latents]
-    if bad or not idx:
-        raise MMLinsemError(f'layers {spec!r} out of range: the generator has {num_latents} '
-                            f'w+ layers (0..{num_latents - 1})')
-    return sorted(set(idx))
-
-
 def sample_wplus(generator, num_samples: int, seed: int = 0) -> torch.Tensor:
     """(M, L, d) w+ latents of samples 0..M-1 of ``seed`` (``latent_for``), truncated as
     the generator is configured (as ``tools/sefa.py`` renders).
@@ -101,28 +67,10 @@ def pca_directions(generator, num_directions: int = 5, num_samples: int = 20000,
     return vecs[:, order].t().float().contiguous(), vals[order].float()
 
 
-def _fixed_noise(generator):
-    """The generator's own noise buffers when it is configured for random noise (so every
-    render of this module sees the same noise), else None (the configured fixed noise)."""
-    if generator.noise != 'random':
-        return None
-    g = generator.generator
-    return [getattr(g, f'injected_noise_{i}') for i in range(g.num_injected_noises)]
-
-
-def _edit(wp: torch.Tensor, delta: torch.Tensor, layers: Sequence[int]) -> torch.Tensor:
-    """w+ with ``delta`` ((d,) or (N, d)) added to the w+ indices ``layers``."""
-    sel = torch.zeros(wp.shape[1], 1, dtype=wp.dtype, device=wp.device)
-    sel[list(layers)] = 1
-    delta = delta.to(wp).reshape(-1, 1, wp.shape[-1])
-    return wp + sel * delta
-
-
 @torch.no_grad()
 def _render(model, wp: torch.Tensor):
     """(image (N, 3, H, W), head masks (N, H, W), mean logit per class (N, K))."""
-    img, feats = model.generator(
-        wp, space='w+', truncate=False, noise=_fixed_noise(model.generator))
+    img, feats = model.generator(wp, space='w+', truncate=False, noise=fixed_noise(model.generator))
     logits = model.predict_logits(feats, tuple(img.shape[-2:])).float()
     return img.float(), logits.argmax(1), logits.mean((2, 3))
 
@@ -182,7 +130,7 @@ def measure_direction(model,
     masks, change, area, logit = [], [], [], []
     for part in wp.split(batch_size):
         renders = [
-            _render(model, _edit(part, a * direction, idx)) for a in (-strength, 0, strength)
+            _render(model, move_wplus(part, a * direction, idx)) for a in (-strength, 0, strength)
         ]
         base = renders[1][0]
         masks.append(torch.stack([r[1] for r in renders]))
@@ -386,7 +334,7 @@ def direction_grid(model,
         imgs, masks = [], []
         for i in range(num_samples):
             for a in strengths:
-                img, mask, _ = _render(model, _edit(wp[i:i + 1], a * d, idx))
+                img, mask, _ = _render(model, move_wplus(wp[i:i + 1], a * d, idx))
                 imgs.append(img_to_uint8(img[0]).numpy())
                 masks.append(colorize(mask[0].cpu().numpy(), palette))
         rows += [imgs, masks]

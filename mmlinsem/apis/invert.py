@@ -13,8 +13,8 @@ the reconstruction everywhere the generator renders with them (datasets, SIE).
 """
 import math
 import time
-from contextlib import contextmanager
-from typing import List, Optional, Sequence
+from contextlib import contextmanager, nullcontext
+from typing import Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -57,16 +57,6 @@ def lr_at(t: float, lr: float, rampup: float = 0.05, rampdown: float = 0.25) -> 
     down = min(1.0, (1.0 - t) / rampdown) if rampdown > 0 else 1.0
     up = min(1.0, t / rampup) if rampup > 0 else 1.0
     return lr * (0.5 - 0.5 * math.cos(down * math.pi)) * up
-
-
-def noise_buffers(generator) -> List[torch.Tensor]:
-    """The generator's own injected noise maps, each (1, 1, h, w)."""
-    g = generator.generator
-    if not hasattr(g, 'num_injected_noises'):
-        raise MMLinsemError(f'{type(g).__name__} has no injected noise maps; invert with '
-                            "noise='fixed' is not possible either: it needs a StyleGAN2-style "
-                            'generator')
-    return [getattr(g, f'injected_noise_{i}') for i in range(g.num_injected_noises)]
 
 
 def noise_regulariser(maps: Sequence[torch.Tensor]) -> torch.Tensor:
@@ -179,12 +169,12 @@ def invert_images(model_or_generator,
     params = [latent.requires_grad_(True)]
     maps = None
     if noise == 'optimise':
-        maps = [torch.randn(n, *b.shape[1:], generator=rng).to(device) for b in noise_buffers(gen)]
+        maps = [torch.randn(n, *b.shape[1:], generator=rng).to(device) for b in gen.noise_buffers()]
         params += [m.requires_grad_(True) for m in maps]
-    fixed = [b.expand(n, -1, -1, -1) for b in noise_buffers(gen)] if maps is None else None
+    fixed = [b.expand(n, -1, -1, -1) for b in gen.noise_buffers()] if maps is None else None
     opt = torch.optim.Adam(params, lr=lr, betas=(0.9, 0.999))
     history = []
-    with frozen(model.head_module) if model is not None else _nothing():
+    with frozen(model.head_module) if model is not None else nullcontext():
         for i in range(int(steps)):
             t = i / int(steps)
             for group in opt.param_groups:
@@ -227,11 +217,6 @@ def invert_images(model_or_generator,
         seconds=time.perf_counter() - start)
 
 
-@contextmanager
-def _nothing():
-    yield
-
-
 def _render(gen, latent, maps):
     space = 'w+' if latent.ndim == 3 else 'w'
     img, feats = gen(latent, space=space, truncate=False, noise=list(maps))
@@ -248,7 +233,7 @@ def injected_noise(generator, maps: Optional[Sequence[torch.Tensor]]):
     if generator.noise != 'fixed':
         raise MMLinsemError("the inverted noise maps need the generator's fixed noise: pass "
                             '--cfg-options model.generator.noise=fixed')
-    own = noise_buffers(generator)
+    own = generator.noise_buffers()
     shapes = [tuple(b.shape[-2:]) for b in own]
     given = [tuple(m.shape[-2:]) for m in maps]
     if given != shapes:

@@ -12,97 +12,21 @@ reverse mode. w+ indices after the coarse layer do not enter J (the edit's effec
 constrained). :func:`compare_locality` scores them against the best SeFa direction per class.
 """
 import time
-from contextlib import contextmanager, nullcontext
-from typing import Dict, List, Optional, Sequence
+from contextlib import nullcontext
+from typing import List, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
 from torch.autograd import forward_ad
 
 from mmlinsem.errors import MMLinsemError
-from .direction_naming import (LayerSpec, _class_ids, _edit, _fixed_noise, _render, locality_score,
-                               measure_direction, name_directions, parse_layers, sample_wplus,
-                               strength_for_change)
+from mmlinsem.models.generators import (LayerSpec, fixed_noise, move_wplus, parse_layers,
+                                        unfused_modulation)
+from .direction_naming import (_class_ids, _render, locality_score, measure_direction,
+                               name_directions, sample_wplus, strength_for_change)
 
 
 # ------------------------------------------------------------------------ Jacobians
-class _Stop(Exception):
-    pass
-
-
-def _unfused_forward(self, x, style, input_gain=None):
-    """StyleGAN2's modulated conv with the style on the input and the demodulation on the
-    output (Karras et al. 2020, sec. 2.2: the same function as the fused per-sample
-    weights). One shared weight for the whole batch: with many tangents of one sample this
-    is several times cheaper than building a modulated weight per batch row."""
-    n = x.shape[0]
-    weight = self.weight.reshape(self.out_channels, self.in_channels, self.kernel_size,
-                                 self.kernel_size)
-    s = self.style_modulation(style).reshape(n, self.in_channels) + self.style_bias
-    x = x * s[:, :, None, None]
-    if self.upsample:
-        x = self.blur(F.conv_transpose2d(x, weight.transpose(0, 1), stride=2, padding=0))
-    elif self.downsample:
-        x = F.conv2d(self.blur(x), weight, stride=2, padding=0)
-    else:
-        x = F.conv2d(x, weight, padding=self.padding)
-    if self.demodulate:
-        demod = torch.rsqrt(s.pow(2) @ weight.pow(2).sum([2, 3]).t() + self.eps)
-        x = x * demod[:, :, None, None]
-    return x
-
-
-@contextmanager
-def unfused_modulation(module):
-    """Within the block, every StyleGAN2 ``ModulatedConv2d`` of ``module`` (without fp16
-    or input gain) runs :func:`_unfused_forward` (same outputs, shared conv weights)."""
-    patched = []
-    for m in module.modules():
-        if type(m).__name__ == 'ModulatedConv2d' and not getattr(m, 'fp16_enabled', False):
-            original = m.forward
-
-            def forward(x, style, input_gain=None, m=m, original=original):
-                if input_gain is not None:
-                    return original(x, style, input_gain)
-                return _unfused_forward(m, x, style)
-
-            m.forward = forward
-            patched.append(m)
-    try:
-        yield module
-    finally:
-        for m in patched:
-            del m.forward
-
-
-def _features_upto(generator, wp: torch.Tensor, upto: int) -> List[torch.Tensor]:
-    """The first ``upto + 1`` feature maps of ``wp``; the forward stops after them."""
-    modules = dict(generator.generator.named_modules())
-    feats: Dict[int, torch.Tensor] = {}
-
-    def hook(i):
-
-        def fn(module, inputs, output):
-            feats[i] = output[0] if isinstance(output, (tuple, list)) else output
-            if len(feats) == upto + 1:
-                raise _Stop
-
-        return fn
-
-    handles = [
-        modules[name].register_forward_hook(hook(i))
-        for i, name in enumerate(generator.layer_names[:upto + 1])
-    ]
-    try:
-        generator(wp, space='w+', truncate=False, noise=_fixed_noise(generator))
-    except _Stop:
-        pass
-    finally:
-        for h in handles:
-            h.remove()
-    return [feats[i] for i in range(upto + 1)]
-
-
 def coarse_logits(model, wp: torch.Tensor, upto: int) -> torch.Tensor:
     """The head's logits from feature layers 0..upto, at layer ``upto``'s resolution.
 
@@ -118,7 +42,7 @@ def coarse_logits(model, wp: torch.Tensor, upto: int) -> torch.Tensor:
         Tensor: (N, K, h, w) logits.
     """
     g = model.generator
-    feats = _features_upto(g, wp, upto)
+    feats = g.features_upto(wp, upto, noise=fixed_noise(g))
     n = wp.shape[0]
     pads = [
         torch.zeros(1, c, *r, device=wp.device).expand(n, -1, -1, -1)
@@ -161,7 +85,7 @@ def head_jacobian(model,
             reverse mode, for checking).
         chunk (int): forward mode: at most this many (sample, tangent) pairs per forward.
         unfused (bool): forward mode: run StyleGAN2's modulated convs unfused (the same
-            function, see :func:`unfused_modulation`; several times faster).
+            function, see ``unfused_modulation``; several times faster).
 
     Returns:
         Tensor: (N, K, h, w, d).
@@ -178,7 +102,7 @@ def head_jacobian(model,
         for i in range(n):
 
             def fn(delta, base=wp[i:i + 1]):
-                return coarse_logits(model, _edit(base, delta, idx), upto)[0]
+                return coarse_logits(model, move_wplus(base, delta, idx), upto)[0]
 
             out.append(torch.autograd.functional.jacobian(fn, wp.new_zeros(d)))
         return torch.stack(out)

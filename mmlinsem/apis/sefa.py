@@ -5,12 +5,13 @@ layer's modulation styles; the directions n maximising ||A n|| are the top eigen
 of A^T A (Shen & Zhou, "Closed-Form Factorization of Latent Semantics in GANs"). Each
 output row of A is normalised to unit length first, so wide layers do not dominate.
 """
-from typing import List, Optional, Sequence, Union
+from typing import List, Optional, Sequence
 
 import torch
 from torch import nn
 
 from mmlinsem.errors import MMLinsemError
+from mmlinsem.models.generators import LayerSpec, move_wplus, parse_layers
 
 
 def style_projections(generator: nn.Module) -> List[nn.Module]:
@@ -50,16 +51,11 @@ def linear_map(module: nn.Module, in_dim: int) -> torch.Tensor:
     return out.reshape(in_dim, -1).t()
 
 
-def sefa_directions(generator: nn.Module,
-                    layers: Union[str, Sequence[int]] = 'all',
-                    num_directions: int = 5):
-    """Return (directions [k, D], eigenvalues [k], layer indices used)."""
+def sefa_directions(generator: nn.Module, layers: LayerSpec = 'all', num_directions: int = 5):
+    """Return (directions [k, D], eigenvalues [k], layer indices used); ``layers`` as
+    ``parse_layers`` reads it, over the style layers."""
     projections = style_projections(generator)
-    idx = list(range(len(projections))) if layers == 'all' else [int(i) for i in layers]
-    bad = [i for i in idx if not 0 <= i < len(projections)]
-    if bad:
-        raise MMLinsemError(f'SeFa layers {bad} out of range: the generator has '
-                            f'{len(projections)} style layers (0..{len(projections) - 1})')
+    idx = parse_layers(layers, len(projections))
     in_dim = getattr(generator, 'style_channels', None) or generator.noise_size
     weight = torch.cat([linear_map(projections[i], in_dim) for i in idx], 0)
     weight = weight / weight.norm(dim=1, keepdim=True).clamp(min=1e-12)
@@ -74,7 +70,4 @@ def edit_wplus(wp: torch.Tensor,
                strength: float,
                layers: Optional[Sequence[int]] = None) -> torch.Tensor:
     """Move the chosen w+ layers (all if None) along ``direction`` by ``strength``."""
-    out = wp.clone()
-    sel = slice(None) if layers is None else list(layers)
-    out[:, sel] = out[:, sel] + strength * direction.to(wp)
-    return out
+    return move_wplus(wp, strength * direction.to(wp), layers)

@@ -65,13 +65,6 @@ def _layers_choices(session):
     return choices
 
 
-def _parse_layers(text: str, n: int):
-    if text == 'all':
-        return 'all'
-    lo, hi = (int(v) for v in text.split('-'))
-    return list(range(lo, min(hi, n - 1) + 1))
-
-
 def build_app(session, num_directions: int = 5):
     """The ``gr.Blocks`` app of ``session`` (five tabs; api names for each action)."""
     gr = require_gradio()
@@ -285,7 +278,7 @@ def build_app(session, num_directions: int = 5):
         @_errors_to_ui
         def do_sefa(st, layers_v):
             _need(st)
-            dirs, vals, idx = s.sefa(_parse_layers(layers_v, s.gen.num_latents or 1), len(sliders))
+            dirs, vals, idx = s.sefa(layers_v, len(sliders))
             labels = [
                 gr.update(value=0, label=f'direction {i} (eigenvalue {float(v):.2f})')
                 for i, v in enumerate(vals)

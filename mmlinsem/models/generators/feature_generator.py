@@ -28,6 +28,12 @@ def _build_mmagic(cfg: dict) -> nn.Module:
         return registry.build(cfg)
 
 
+def fixed_noise(generator) -> Optional[List[torch.Tensor]]:
+    """Noise that renders the same on every call of ``generator`` (a FeatureGenerator): its
+    noise buffers when it is configured for random noise, else None (the fixed noise)."""
+    return generator.noise_buffers() if generator.noise == 'random' else None
+
+
 @MODELS.register_module()
 class FeatureGenerator(nn.Module):
     """Wrap an mmagic generator: latents in, ``(image, [features])`` out.
@@ -206,6 +212,14 @@ class FeatureGenerator(nn.Module):
                                 f'got shape {tuple(latent.shape)}')
         return self.w_to_wp(latent, truncate)
 
+    def noise_buffers(self) -> List[torch.Tensor]:
+        """The generator's own injected noise maps (its fixed noise), each (1, 1, h, w)."""
+        g = self.generator
+        if not hasattr(g, 'num_injected_noises'):
+            raise MMLinsemError(f'{type(g).__name__} has no injected noise maps (a '
+                                'StyleGAN2-style generator has them)')
+        return [getattr(g, f'injected_noise_{i}') for i in range(g.num_injected_noises)]
+
     def make_noise(self, batch: int, generator: Optional[torch.Generator] = None):
         """Per-sample noise maps for every noise input (reproducible with ``generator``)."""
         if not self.style_based:
@@ -271,8 +285,9 @@ class FeatureGenerator(nn.Module):
             latent = latent.float()
             if self._convs_only:  # own loop, no hooks: ToRGB skipped
                 wp = self.to_wp(latent, space, truncate)
-                if noise is None and self.noise == 'random':
-                    noise = self.make_noise(wp.shape[0], noise_generator)
+                if noise is None:
+                    noise = self.make_noise(wp.shape[0], noise_generator) \
+                        if self.noise == 'random' else self.noise_buffers()
                 split = split and split_supported(self.generator)
                 feats = stylegan2_features(self.generator, wp, noise, self.layer_names, split)
             else:
@@ -282,9 +297,21 @@ class FeatureGenerator(nn.Module):
                                 f'{len(self.layer_names)} hooked layers')
         return feats
 
-    def _hooked_prefix(self, latent, space, truncate, noise, noise_generator):
-        """The normal forward, stopped by the capture hook after the last hooked layer."""
-        self._captured, self._stop_after = [], len(self.layer_names)
+    def features_upto(self,
+                      latent: torch.Tensor,
+                      upto: int,
+                      space: str = 'w+',
+                      truncate: bool = False,
+                      noise=None) -> List[torch.Tensor]:
+        """The first ``upto + 1`` hooked feature maps; the forward stops after them (later
+        layers never run). Any generator; the latent may carry forward-mode tangents."""
+        with torch.autocast(latent.device.type, enabled=False):
+            return self._hooked_prefix(latent.float(), space, truncate, noise, None, upto + 1)
+
+    def _hooked_prefix(self, latent, space, truncate, noise, noise_generator, count=None):
+        """The normal forward, stopped by the capture hook after ``count`` hooked layers
+        (default all of them)."""
+        self._captured, self._stop_after = [], count or len(self.layer_names)
         try:
             self._synthesize(latent, space, truncate, noise, noise_generator)
         except StopForward:

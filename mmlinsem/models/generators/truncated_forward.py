@@ -7,17 +7,16 @@ StyleGAN2 family hooked at its style convs (``conv1``, ``convs.i``: the default 
 other generator runs its normal forward and is stopped by :class:`StopForward`, raised from
 the capture hook once the last hooked layer has fired (later layers never run).
 
-``split=True`` computes each modulated conv as StyleGAN2's non-fused variant: scale the input
-channels by the style, convolve with the shared weight, scale the output channels by the
-demodulation factor. It equals the fused (per-sample weight) conv up to float rounding
-(~1e-6 relative) and is cheaper to differentiate: the conv weight is constant, so backward
-needs no weight gradient, and the style's gradient comes from two element-wise products.
+``split=True`` computes each modulated conv in its unfused form
+(:func:`~.modulated_conv.unfused_modulated_conv`): equal up to float rounding and cheaper to
+differentiate.
 """
 from typing import List, Optional, Sequence
 
 import torch
-import torch.nn.functional as F
 from torch import nn
+
+from .modulated_conv import unfused_modulated_conv
 
 
 class StopForward(Exception):
@@ -40,32 +39,15 @@ def style_conv_index(name: str) -> Optional[int]:
     return None
 
 
-def split_modulated_conv(conv: nn.Module, x: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
-    """mmagic ``ModulatedConv2d.forward`` (no up/down-sampling or an up-sampling conv, fp32,
-    no input gain) computed with the input scaled instead of the weight."""
-    n, c = x.shape[:2]
-    weight = conv.weight[0]  # (out, in, k, k), equalised-lr scaled by the module's hook
-    s = conv.style_modulation(style) + conv.style_bias  # (n, in)
-    x = x * s.view(n, c, 1, 1)
-    if conv.upsample:
-        x = F.conv_transpose2d(x, weight.transpose(0, 1), padding=0, stride=2)
-    else:
-        x = F.conv2d(x, weight, padding=conv.padding)
-    if conv.demodulate:
-        demod = torch.rsqrt(s.pow(2) @ weight.pow(2).sum([2, 3]).t() + conv.eps)  # (n, out)
-        x = x * demod.view(n, -1, 1, 1)
-    return conv.blur(x) if conv.upsample else x
-
-
 def _style_conv(module: nn.Module, x, style, noise, split: bool):
     if not split:
         return module(x, style, noise=noise, add_noise=True)
-    out = split_modulated_conv(module.conv, x, style)
+    out = unfused_modulated_conv(module.conv, x, style)
     return module.activate(module.noise_injector(out, noise=noise))
 
 
 def split_supported(generator: nn.Module) -> bool:
-    """The split conv covers fp32 StyleGAN2 style convs without down-sampling."""
+    """The unfused conv covers the fp32 StyleGAN2 style convs (no down-sampling there)."""
     convs = [generator.conv1] + list(generator.convs)
     return not generator.fp16_enabled and not any(
         c.fp16_enabled or c.conv.fp16_enabled or c.conv.downsample for c in convs)
@@ -73,7 +55,7 @@ def split_supported(generator: nn.Module) -> bool:
 
 def stylegan2_features(generator: nn.Module,
                        wp: torch.Tensor,
-                       noise: Optional[Sequence[torch.Tensor]],
+                       noise: Sequence[torch.Tensor],
                        names: Sequence[str],
                        split: bool = False) -> List[torch.Tensor]:
     """Outputs of the style convs ``names`` (``conv1`` / ``convs.i``) of an mmagic StyleGAN2
@@ -81,13 +63,11 @@ def stylegan2_features(generator: nn.Module,
 
     Mirrors ``StyleGAN2Generator.forward`` (no style mixing, ``add_noise=True``): the
     constant input, then style conv k with ``wp[:, k]`` and noise map k; it stops after
-    the deepest conv in ``names``. ``noise``: per-layer noise maps, or None for the
-    generator's fixed noise buffers. ``split``: see the module docstring.
+    the deepest conv in ``names``. ``noise``: per-layer noise maps (the fixed ones are
+    ``FeatureGenerator.noise_buffers()``). ``split``: see the module docstring.
     """
     from mmengine.runner.amp import autocast
     g = generator
-    if noise is None:
-        noise = [getattr(g, f'injected_noise_{i}') for i in range(g.num_injected_noises)]
     wanted = sorted(style_conv_index(n) for n in names)
     convs = [g.conv1] + list(g.convs)
     outs = []
