@@ -1,6 +1,7 @@
 """Default hook points (module names) per generator family.
 
-They follow the original LinearGAN features (see docs/reference):
+They follow the original LinearGAN features (the generator part of "The components" in
+docs/en/user_guides/train_test.md lists them for users):
 
 * StyleGAN2 (mmagic): every modulated conv output (``conv1`` + all ``convs[i]``, after noise,
   bias and activation); ToRGB excluded.
