@@ -108,8 +108,25 @@ TORCH_SAFE_NAMES = (
     'builtins.set',
     'builtins.frozenset',
     'builtins.slice',
+    'builtins.bytes',
     'collections.defaultdict',
 )
+
+#: classes whose methods a file may name through ``getattr(cls, 'name')``: mmengine's log
+#: buffers pickle their registered statistics (``min``, ``mean`` ...) that way
+_METHOD_OWNERS = ('mmengine.logging.history_buffer.HistoryBuffer', )
+
+
+def _method_of_allowed_class(owner, name: str):
+    """``getattr`` as a file may use it: a public method of a class of
+    :data:`_METHOD_OWNERS`, nothing else."""
+    owners = [cls for cls in map(_import, _METHOD_OWNERS) if cls is not None]
+    if owner in owners and isinstance(name, str) and not name.startswith('_') \
+            and callable(owner.__dict__.get(name)):
+        return getattr(owner, name)
+    raise UnsafeCheckpointError(
+        f'refused to load a file that asks for getattr({getattr(owner, "__name__", owner)!r}, '
+        f'{name!r}): only the statistics methods of mmengine log buffers are allowed')
 
 
 def _numpy_dtype_classes() -> list:
@@ -122,7 +139,7 @@ def _numpy_dtype_classes() -> list:
 
 def _torch_safe_globals() -> list:
     found = [obj for obj in map(_import, TORCH_SAFE_NAMES) if obj is not None]
-    return found + _numpy_dtype_classes()
+    return found + _numpy_dtype_classes() + [(_method_of_allowed_class, 'builtins.getattr')]
 
 
 def _unsafe_globals(path: str) -> List[str]:
@@ -133,7 +150,7 @@ def _unsafe_globals(path: str) -> List[str]:
             names = torch.serialization.get_unsafe_globals_in_checkpoint(path)
     except Exception:  # noqa: BLE001 - legacy (non-zip) files cannot be listed
         return []
-    allowed = set(TORCH_SAFE_NAMES)
+    allowed = set(TORCH_SAFE_NAMES) | {'builtins.getattr'}
     return [n for n in names if n not in allowed]
 
 
@@ -206,6 +223,7 @@ def _pickle_safe_globals() -> Dict[Tuple[str, str], object]:
         if isinstance(obj, torch.dtype) or (isinstance(obj, type) and name.endswith('Storage')):
             safe[('torch', name)] = obj
     safe[('torch.storage', '_load_from_bytes')] = _rebuild_storage_from_bytes
+    safe[('builtins', 'getattr')] = _method_of_allowed_class
     safe[('collections', 'OrderedDict')] = collections.OrderedDict
     safe[('argparse', 'Namespace')] = argparse.Namespace
     return safe
