@@ -1,10 +1,19 @@
-"""Load generator weights from an mmagic / mmgen checkpoint (path or URL)."""
+"""Load generator weights from a checkpoint (path or URL).
+
+Local files are told apart by content: a foreign generator (rosinality ``.pt``, NVIDIA
+``.pkl``, LinearGAN / genforce ``.pth``) is converted to mmagic's layout by its reader in
+:mod:`~mmlinsem.models.generators.formats` and then loaded like an mmagic checkpoint, so the
+configured generator must fit it (a mismatch names the config the file needs).
+"""
+import os.path as osp
+
 from mmengine.runner.checkpoint import CheckpointLoader
 from torch import nn
 
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.utils.checkpoint_io import describe_keys, expecting
 from mmlinsem.utils.paths import resolve_path
+from .formats.detect import SUPPORTED_FORMATS, read_generator_file
 
 # Preference order: EMA weights (mmagic >= 1.0 layout, then the legacy layout), then raw.
 # Buffers some checkpoints carry that the generator may not define.
@@ -26,19 +35,26 @@ def select_generator_state(state_dict: dict, expected_keys) -> tuple:
     if best is None:
         raise MMLinsemError(
             'generator checkpoint has no generator weights: expected keys under one of '
-            f'{PREFIXES[:-1]} or bare generator keys, but {describe_keys(state_dict)}')
+            f'{PREFIXES[:-1]} or bare generator keys, but {describe_keys(state_dict)}; '
+            f'supported: {SUPPORTED_FORMATS}')
     return best[0], best[1]
 
 
 def load_generator_weights(generator: nn.Module, checkpoint: str) -> str:
     """Load ``checkpoint`` into ``generator`` strictly; return the prefix used."""
     checkpoint = resolve_path(checkpoint)
+    foreign = None
     try:
         with expecting('a generator checkpoint (mmagic StyleGAN weights, keys '
-                       'generator_ema.* / generator.*)'):
-            ckpt = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
+                       f'generator_ema.* / generator.*, or one of: {SUPPORTED_FORMATS})'):
+            if osp.isfile(checkpoint):
+                ckpt, foreign = read_generator_file(checkpoint)
+            else:
+                ckpt = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
     except FileNotFoundError:
         raise MMLinsemError(f'generator checkpoint not found: {checkpoint}') from None
+    if foreign is not None:
+        ckpt = dict(state_dict=foreign.state)
     state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else ckpt
     own = generator.state_dict()
     prefix, sub = select_generator_state(state, own.keys())
@@ -56,6 +72,11 @@ def load_generator_weights(generator: nn.Module, checkpoint: str) -> str:
                     f'{tuple(own[k].shape)}')
         else:
             what = f'{len(unexpected)} extra keys (e.g. {unexpected[:2]})'
+        if foreign is not None:
+            raise MMLinsemError(
+                f'generator checkpoint {checkpoint} ({foreign.layout}) does not fit the '
+                f'configured generator {type(generator).__name__}: {what}; the file needs '
+                f'generator={foreign.generator}')
         raise MMLinsemError(
             f'generator checkpoint {checkpoint} (prefix "{prefix}") does not fit the '
             f'configured generator {type(generator).__name__}: {what}; check out_size / '
