@@ -1,22 +1,36 @@
-"""Check the repository's documentation against the repository (stdlib only).
+"""Check the repository's documentation against the repository (stdlib + bash).
 
-    python3 .dev_scripts/check_docs.py [--root DIR] [--only links,commands,workdirs,zoo]
+    python3 .dev_scripts/check_docs.py [--root DIR] [--only links,commands,...]
 
-Four checks, each a function returning a list of problems (``file:line: message``):
+Each check is a function returning a list of problems (``file:line: message``):
 
 * ``check_links``: every relative link and image of the Markdown pages (README.md,
   docs/**/*.md, configs/**/README.md, benchmarks/README.md) points at an existing file or
   folder; a ``#anchor`` into a Markdown page must name one of its headings.
+* ``check_syntax``: every fenced ``bash`` block parses (``bash -n``).
 * ``check_commands``: every repository path named in a fenced ``bash`` block (configs,
   tools, checkpoints, ...) exists in a fresh clone, with the values of simple ``for`` loops
   substituted. Outputs and placeholders are skipped:
   paths under ``work_dirs/``, ``data/`` or ``.venv/``, absolute or home paths, anything
   with a shell variable or glob, and upper-case placeholders such as ``CONFIG``.
-* ``check_workdirs``: every ``work_dirs/...`` path a command reads was written by some
-  documented command (a ``--work-dir`` / ``--out`` value, or the main job's work dir).
+* ``check_workdirs``: every ``work_dirs/...`` path a command reads is written by an earlier
+  command of the same page (a ``--work-dir`` / ``--out`` value, a redirection, a tool's
+  default output, the main job's work dir) or by a page the page names as a prerequisite.
+* ``check_outputs``: no command writes outside ``work_dirs/`` and ``data/``: the values of
+  ``--out`` / ``--work-dir`` / ``--show-dir`` / ``-o``, redirections and ``cp`` / ``mv``
+  targets, and tools whose default ``--out`` is a tracked folder run without ``--out``.
+  A block that regenerates shipped files follows a ``<!-- maintainer: WHAT -->`` line and
+  is exempt.
+* ``check_prerequisites``: every page under ``docs/en/`` (``_static/`` excepted) states a
+  ``Prerequisites:`` line within its first 10 lines, and the pages it links there exist.
+* ``check_words``: no page speaks of issues, goals or sessions (a manual describes the code).
 * ``check_zoo``: every config a ``configs/**/metafile.yml`` lists exists, every config under
   ``configs/`` (``_base_/`` excepted) is listed in some metafile, local weights exist, and
   the root ``model-index.yml`` imports exactly the metafiles.
+
+Block markers (an HTML comment on the line before the fence): ``<!-- maintainer: WHAT -->``
+regenerates shipped files; ``<!-- long: WHY -->`` runs too long for the smoke test of the
+README and Get started (``tests/test_docs/test_smoke.py``), which runs every other block.
 
 Exit code 0 when every check passes, 1 otherwise (one line per problem).
 """
@@ -25,11 +39,15 @@ import os
 import os.path as osp
 import re
 import shlex
+import subprocess
 import sys
 from urllib.parse import unquote
 
 OUTPUT_PREFIXES = ('work_dirs/', 'data/', '.venv/')
-PRODUCER_FLAGS = ('--work-dir', '--out')
+PRODUCER_FLAGS = ('--work-dir', '--out', '--show-dir', '-o')
+REDIRECTS = ('>', '>>')
+WRITABLE_PREFIXES = ('work_dirs/', 'data/')
+PREREQ_LINES = 10
 MAIN_JOB = 'tools/run_default.sh'
 
 _FENCE = re.compile(r'^\s*(`{3,}|~{3,})\s*([\w+-]*)')
@@ -42,6 +60,10 @@ _SCHEME = re.compile(r'^[a-zA-Z][a-zA-Z0-9+.-]*:')
 _PLACEHOLDER = re.compile(r'^[A-Z][A-Z0-9_]*$')
 _PATHLIKE = re.compile(r'^[\w.][\w.+-]*(/[\w.+-]+)*/?$')
 _SHELL_VAR = re.compile(r'\$\{?\w+\}?')
+_MARK = re.compile(r'^\s*<!--\s*(maintainer|long)\s*:?\s*(.*?)\s*-->\s*$')
+_PREREQ = re.compile(r'^\W*prerequisites\W*:', re.I)
+_WORDS = re.compile(r'\b(issues?|goals?|sessions?|lent)\b', re.I)
+_TOOL_OUT = re.compile(r"add_argument\(\s*'--out'\s*,\s*default\s*=\s*([^\n]+)")
 
 
 def doc_files(root):
@@ -249,6 +271,41 @@ def check_commands(root, files=None):
     return problems
 
 
+def bash_blocks(text):
+    """The fenced bash blocks of a page as ``(first_line_no, block_text, mark)``: ``mark`` is
+    ``('maintainer', what)`` / ``('long', why)`` from an HTML comment on the line before the
+    fence (blank lines between allowed), else ``None``."""
+    lines = text.splitlines()
+    out = []
+    for start, block in bash_commands(text):
+        mark = None
+        i = start - 3  # 0-based index of the line before the opening fence
+        while i >= 0 and not lines[i].strip():
+            i -= 1
+        if i >= 0:
+            m = _MARK.match(lines[i])
+            if m:
+                mark = (m.group(1), m.group(2))
+        out.append((start, block, mark))
+    return out
+
+
+def check_syntax(root, files=None):
+    """Bash blocks that ``bash -n`` rejects."""
+    problems = []
+    for rel in files if files is not None else doc_files(root):
+        with open(osp.join(root, rel), encoding='utf-8') as f:
+            text = f.read()
+        for start, block, _ in bash_blocks(text):
+            res = subprocess.run(['bash', '-n'], input=block + '\n', capture_output=True, text=True)
+            if res.returncode != 0:
+                msg = (res.stderr.strip().splitlines() or ['syntax error'])[0]
+                m = re.search(r'line (\d+): (.*)', msg)
+                no = min(start + int(m.group(1)) - 1, start + block.count('\n')) if m else start
+                problems.append(f'{rel}:{no}: bash -n: {m.group(2) if m else msg}')
+    return problems
+
+
 def _main_job_dir(root):
     path = osp.join(root, MAIN_JOB)
     if osp.isfile(path):
@@ -265,43 +322,191 @@ def _pattern(path):
     return '[^/]*'.join(re.escape(p) for p in pieces)
 
 
-def check_workdirs(root, files=None):
-    """``work_dirs/`` paths read by a documented command that no documented command writes.
+def _tool_default_out(root, tool):
+    """The literal default of a Python tool's ``--out`` option (source text), or None."""
+    path = osp.join(root, tool)
+    if not tool.endswith('.py') or not osp.isfile(path):
+        return None
+    with open(path, encoding='utf-8') as f:
+        m = _TOOL_OUT.search(f.read())
+    return m.group(1) if m else None
 
-    Writers are the values of ``--work-dir`` / ``--out`` (and ``--out=...``) and, when a
-    page runs ``tools/run_default.sh``, the main job's default work dir.
-    """
+
+_POSITIONAL = re.compile(r"add_argument\(\s*'([a-z_]\w*)'")
+
+
+def _tool_positional_outs(root, tool, args):
+    """The positional arguments of a Python tool named ``out`` / ``dst`` / ``output``."""
+    path = osp.join(root, tool)
+    if not tool.endswith('.py') or not osp.isfile(path):
+        return []
+    with open(path, encoding='utf-8') as f:
+        names = _POSITIONAL.findall(f.read())
+    values, skip = [], False
+    for arg in args:
+        if arg in ';&|()':
+            break
+        if skip:
+            skip = False
+        elif arg.startswith('-'):
+            skip = '=' not in arg
+        else:
+            values.append(arg)
+    return [v for name, v in zip(names, values) if name in ('out', 'dst', 'output')]
+
+
+def _writes(root, tokens):
+    """``(path, how)`` of what one command line writes: option values, redirections,
+    ``cp`` / ``mv`` / ``tee`` targets, ``mkdir`` folders, a tool's default ``--out``, the
+    main job's and ``tools/train.py``'s default work dirs."""
+    out = []
+    has_out = any(t == '--out' or t.startswith('--out=') for t in tokens)
+    has_wd = any(t == '--work-dir' or t.startswith('--work-dir=') for t in tokens)
+    for i, token in enumerate(tokens):
+        flag, eq, value = token.partition('=')
+        if eq and flag in PRODUCER_FLAGS:
+            out.append((value, flag))
+        elif token in PRODUCER_FLAGS + REDIRECTS + ('tee', ) and i + 1 < len(tokens):
+            out.append((tokens[i + 1], token))
+        elif token in ('cp', 'mv') and i + 2 < len(tokens):
+            args = [t for t in tokens[i + 1:] if t not in ';&|' and not t.startswith('-')]
+            end = next((k for k, t in enumerate(args) if t in ';&|()'), len(args))
+            if end >= 2:
+                out.append((args[end - 1], token))
+        elif token == 'mkdir':
+            out.extend((t, token) for t in tokens[i + 1:] if not t.startswith('-'))
+        elif token == MAIN_JOB and _main_job_dir(root):
+            out.append((_main_job_dir(root), MAIN_JOB))
+        elif token == 'tools/train.py' and not has_wd and i + 1 < len(tokens):
+            stem = osp.splitext(osp.basename(tokens[i + 1]))[0]
+            out.append((f'work_dirs/{stem}', 'tools/train.py'))
+        elif token.endswith('.py') and _tool_positional_outs(root, token, tokens[i + 1:]):
+            out.extend((v, f'{token} (output argument)')
+                       for v in _tool_positional_outs(root, token, tokens[i + 1:]))
+        elif not has_out and token.endswith('.py'):
+            default = _tool_default_out(root, token)
+            if default:
+                m = re.match(r"""^['"]([^'"]+)['"]""", default)
+                parts = re.findall(r"""['"]([^'"]+)['"]""", default)
+                path = m.group(1) if m else '/'.join(parts) if 'ROOT' in default else default
+                out.append((path, f'{token} (default --out)'))
+    return out
+
+
+def _prerequisites(root, rel):
+    """Repository paths of the pages linked on ``rel``'s ``Prerequisites:`` line."""
+    with open(osp.join(root, rel), encoding='utf-8') as f:
+        head = f.read().splitlines()[:PREREQ_LINES]
+    pages, inside = [], False
+    for line in head:
+        inside = bool(line.strip()) and (inside or bool(_PREREQ.match(line)))
+        if inside:  # the Prerequisites paragraph, up to the next blank line
+            for target in _LINK.findall(line):
+                path = target.partition('#')[0]
+                if path.endswith('.md') and not _SCHEME.match(path):
+                    dest = osp.normpath(osp.join(osp.dirname(rel), path))
+                    pages.append(dest.replace(os.sep, '/'))
+    return pages
+
+
+def _page_writes(root, rel):
+    """``(line_no, path)`` of every ``work_dirs/`` path the page's commands write."""
+    with open(osp.join(root, rel), encoding='utf-8') as f:
+        text = f.read()
+    made = []
+    for no, line in _command_lines(text):
+        for path, _ in _writes(root, _tokens(line)):
+            if path.startswith('work_dirs/'):
+                made.append((no, path))
+    return made
+
+
+def check_workdirs(root, files=None):
+    """``work_dirs/`` paths read by a command that neither an earlier command of the same
+    page nor a stated prerequisite page (followed transitively) writes."""
     files = files if files is not None else doc_files(root)
-    producers, readers = [], []
+    problems = []
     for rel in files:
         with open(osp.join(root, rel), encoding='utf-8') as f:
             text = f.read()
+        own = _page_writes(root, rel)
+        before, seen, todo = [], {rel}, list(_prerequisites(root, rel))
+        while todo:
+            page = todo.pop()
+            if page in seen or not osp.isfile(osp.join(root, page)):
+                continue
+            seen.add(page)
+            before.extend(p for _, p in _page_writes(root, page))
+            todo.extend(_prerequisites(root, page))
         for no, line in _command_lines(text):
             tokens = _tokens(line)
+            written = {p for p, _ in _writes(root, tokens)}
+            made = [
+                re.compile(_pattern(p.rstrip('/')) + r'(/|$)')
+                for p in before + [p for n, p in own if n <= no]
+            ]
             for i, token in enumerate(tokens):
-                if token == MAIN_JOB and _main_job_dir(root):
-                    producers.append(_main_job_dir(root))
-                flag, eq, value = token.partition('=')
-                if eq and flag in PRODUCER_FLAGS:
-                    producers.append(value)
-                    continue
-                if token in PRODUCER_FLAGS and i + 1 < len(tokens):
-                    producers.append(tokens[i + 1])
-                    continue
-                if i > 0 and tokens[i - 1] in PRODUCER_FLAGS:
+                if token in written or (i > 0 and tokens[i - 1] in PRODUCER_FLAGS + REDIRECTS):
                     continue
                 for part in _candidates(token):
-                    if part.startswith('work_dirs/'):
-                        readers.append((rel, no, part))
-    made = [
-        re.compile(_pattern(p.rstrip('/')) + r'(/|$)') for p in producers
-        if p.startswith('work_dirs/')
-    ]
+                    if not part.startswith('work_dirs/'):
+                        continue
+                    literal = _SHELL_VAR.split(part)[0]
+                    if not any(rx.match(part) or rx.match(literal) for rx in made):
+                        problems.append(f'{rel}:{no}: {part} is read but no earlier command '
+                                        'of the page or of its prerequisites writes it')
+    return problems
+
+
+def check_outputs(root, files=None):
+    """Commands (outside maintainer blocks) that write anywhere but ``work_dirs/`` / ``data/``."""
     problems = []
-    for rel, no, path in readers:
-        literal = _SHELL_VAR.split(path)[0]
-        if not any(rx.match(path) or rx.match(literal) for rx in made):
-            problems.append(f'{rel}:{no}: {path} is read but no documented command writes it')
+    for rel in files if files is not None else doc_files(root):
+        with open(osp.join(root, rel), encoding='utf-8') as f:
+            text = f.read()
+        for start, block, mark in bash_blocks(text):
+            if mark and mark[0] == 'maintainer':
+                continue
+            for no, line in logical_lines(start, block):
+                for path, how in _writes(root, _tokens(line)):
+                    bare = path.strip('\'"')
+                    if bare.startswith(('/', '~', '$', '&')) or bare in ('-', '') or \
+                            _PLACEHOLDER.match(bare):
+                        continue
+                    if not bare.startswith(WRITABLE_PREFIXES):
+                        problems.append(f'{rel}:{no}: writes {bare} ({how}): outputs go to '
+                                        'work_dirs/; mark a block that regenerates shipped '
+                                        'files <!-- maintainer: ... -->')
+    return problems
+
+
+def check_prerequisites(root, files=None):
+    """Pages under ``docs/en/`` without a ``Prerequisites:`` line, or naming a missing page."""
+    problems = []
+    for rel in files if files is not None else doc_files(root):
+        if not rel.startswith('docs/') or '/_static/' in rel:
+            continue
+        with open(osp.join(root, rel), encoding='utf-8') as f:
+            head = f.read().splitlines()[:PREREQ_LINES]
+        if not any(_PREREQ.match(line) for line in head):
+            problems.append(f'{rel}:1: no "Prerequisites:" line in the first {PREREQ_LINES} lines')
+            continue
+        for page in _prerequisites(root, rel):
+            if not osp.isfile(osp.join(root, page)):
+                problems.append(f'{rel}:1: prerequisite {page} does not exist')
+    return problems
+
+
+def check_words(root, files=None):
+    """Pages that speak of issues, goals or sessions."""
+    problems = []
+    for rel in files if files is not None else doc_files(root):
+        with open(osp.join(root, rel), encoding='utf-8') as f:
+            text = f.read()
+        for no, line in enumerate(text.splitlines(), 1):
+            m = _WORDS.search(re.sub(r'\([^)\s]*\)', '', line))  # link targets excepted
+            if m:
+                problems.append(f'{rel}:{no}: "{m.group(0)}": describe the code, not its history')
     return problems
 
 
@@ -376,8 +581,12 @@ def check_zoo(root):
 
 CHECKS = {
     'links': check_links,
+    'syntax': check_syntax,
     'commands': check_commands,
     'workdirs': check_workdirs,
+    'outputs': check_outputs,
+    'prerequisites': check_prerequisites,
+    'words': check_words,
     'zoo': check_zoo,
 }
 

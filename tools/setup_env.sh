@@ -2,7 +2,7 @@
 # Build the pinned mmlinsem environment into .venv/ at the repository root.
 #
 # Idempotent: a stamp (hash of this script + requirements/) makes a second run a no-op.
-# The slow part, compiling mmcv 2.1.0's ops from its sdist (~36 min on 2 cores), is done once
+# The slow part, compiling mmcv 2.1.0's ops from its sdist (docs/en/get_started.md#measured-times), is done once
 # per machine: the wheel is cached under ${MMLINSEM_CACHE:-~/.cache/mmlinsem}/wheels.
 #
 # Environment knobs:
@@ -51,9 +51,9 @@ log "build tools"
 "${PIP[@]}" -q -r requirements/build.txt
 log "torch + torchvision"
 "${PIP[@]}" -q -r requirements/torch.txt
-log "runtime, app, test and lint dependencies"
+log "runtime, app, test, lint and docs dependencies"
 "${PIP[@]}" -q -r requirements/runtime.txt -r requirements/app.txt -r requirements/tests.txt \
-    -r requirements/lint.txt
+    -r requirements/lint.txt -r requirements/docs.txt
 log "openmim (--no-deps, see requirements/mim.txt)"
 "${PIP[@]}" -q --no-deps -r requirements/mim.txt
 log "OpenMMLab packages (--no-deps)"

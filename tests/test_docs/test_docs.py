@@ -1,4 +1,4 @@
-"""Issue 12: the docs, the model zoo and the repository agree (``tools/check_docs.py``), and
+"""The docs, the model zoo and the repository agree (``.dev_scripts/check_docs.py``), and
 the checker finds the faults it is meant to find."""
 import glob
 import importlib.util
@@ -58,6 +58,22 @@ def test_work_dirs_the_docs_read_are_written_by_a_documented_command():
     assert cd.check_workdirs(ROOT) == []
 
 
+def test_every_bash_block_parses():
+    assert cd.check_syntax(ROOT) == []
+
+
+def test_doc_commands_write_only_under_work_dirs_or_in_marked_maintainer_blocks():
+    assert cd.check_outputs(ROOT) == []
+
+
+def test_every_page_states_its_prerequisites():
+    assert cd.check_prerequisites(ROOT) == []
+
+
+def test_no_page_speaks_of_issues_goals_or_sessions():
+    assert cd.check_words(ROOT) == []
+
+
 def test_zoo_metafiles_configs_and_model_index_agree():
     assert cd.check_zoo(ROOT) == []
 
@@ -103,8 +119,36 @@ def test_readme_is_short_and_keeps_the_two_commands():
     for command in ('bash tools/setup_env.sh', 'bash tools/run_default.sh',
                     'bash tools/run_tests.sh'):
         assert command in commands
-    assert re.search(r'\b\d+ tests\b', text), 'README must state the test count'
+    # the test count and the CI time live in one place, linked from the README
+    assert not re.search(r'\b\d+ tests\b', text), 'state the test count only in Get started'
+    assert 'get_started.md#measured-times' in text
     assert '(LICENSE)' in text and '(CITATION.cff)' in text
+
+
+_COUNT = re.compile(r'The suite has (\d+) tests')
+
+
+def test_get_started_states_the_test_count_once():
+    text = _read('docs/en/get_started.md')
+    assert len(_COUNT.findall(text)) == 1
+    assert '| CI from a fresh clone' in text
+
+
+def test_the_stated_test_count_is_the_suites(request):
+    """Checked when the whole suite runs (``tools/run_tests.sh``): the count in Get started is
+    the number of tests collected."""
+    items = request.session.items
+    files = {osp.realpath(str(item.path)) for item in items}
+    every = {
+        osp.realpath(p)
+        for p in glob.glob(osp.join(ROOT, 'tests', '**', 'test_*.py'), recursive=True)
+    }
+    if not every <= files or request.config.getoption('keyword') or \
+            request.config.getoption('markexpr'):
+        pytest.skip('the count is checked when the whole suite runs')
+    stated = int(_COUNT.search(_read('docs/en/get_started.md')).group(1))
+    assert stated == len(items), f'docs/en/get_started.md says {stated} tests; the suite has ' \
+        f'{len(items)}: update the line "The suite has N tests"'
 
 
 def test_license_is_apache_2_and_citation_names_the_paper():
@@ -217,7 +261,8 @@ def test_checker_finds_missing_paths_in_commands(broken_repo):
 def test_checker_finds_work_dirs_no_command_writes(broken_repo):
     problems = cd.check_workdirs(str(broken_repo))
     assert problems == [
-        'docs/en/a.md:11: work_dirs/never/iter_1.pth is read but no documented command writes it'
+        'docs/en/a.md:11: work_dirs/never/iter_1.pth is read but no earlier command of the page '
+        'or of its prerequisites writes it'
     ]
 
 
@@ -256,3 +301,64 @@ def test_cli_exit_codes(broken_repo):
                            capture_output=True,
                            text=True)
     assert wrong.returncode == 2
+
+
+@pytest.fixture
+def page_repo(tmp_path):
+    """Pages with the faults of runnable commands (and the same things done right)."""
+    fence = '```'
+    _write(tmp_path, 'tools/real.py', "p.add_argument('--out', default='work_dirs/real')\n")
+    _write(tmp_path, 'tools/shots.py', "p.add_argument('--out', default='docs/en/_static/x')\n")
+    _write(tmp_path, 'tools/export.py', "p.add_argument('checkpoint')\np.add_argument('out')\n")
+    _write(tmp_path, 'checkpoints/gan.pth', '')
+    _write(
+        tmp_path, 'docs/en/first.md', '\n'.join([
+            '# First', '', 'Prerequisites: none.', '', f'{fence}bash',
+            'python tools/real.py --work-dir work_dirs/a', 'python tools/real.py', fence, ''
+        ]))
+    _write(
+        tmp_path, 'docs/en/second.md', '\n'.join([
+            '# Second', '', 'Prerequisites: [First](first.md) and', '[Third](third.md).', '',
+            f'{fence}bash', 'cat work_dirs/a/x work_dirs/real/y work_dirs/c/z',
+            'for n in 1 2; do for m in 3; do', '  cat work_dirs/a/$n', 'done; done# glued',
+            'python tools/export.py work_dirs/a/x checkpoints/gan.pth',
+            'python tools/export.py work_dirs/a/x work_dirs/gan.pth',
+            'python tools/shots.py --num 2', 'python tools/shots.py --out work_dirs/s',
+            'echo hi > README.md', fence, '', '<!-- maintainer: regenerates the pictures -->',
+            f'{fence}bash', 'python tools/shots.py', fence, '', 'As the session goal said.', ''
+        ]))
+    _write(tmp_path, 'docs/en/third.md', '# Third\n\nNo prerequisites line here.\n')
+    return tmp_path
+
+
+def test_checker_finds_blocks_that_do_not_parse(page_repo):
+    assert cd.check_syntax(
+        str(page_repo)) == ["docs/en/second.md:15: bash -n: syntax error: unexpected end of file"]
+
+
+def test_checker_reads_only_what_earlier_blocks_or_prerequisites_write(page_repo):
+    assert cd.check_workdirs(str(page_repo)) == [
+        'docs/en/second.md:7: work_dirs/c/z is read but no earlier command of the page or of '
+        'its prerequisites writes it'
+    ]
+
+
+def test_checker_finds_commands_that_write_tracked_files(page_repo):
+    problems = [p.split(': outputs go to')[0] for p in cd.check_outputs(str(page_repo))]
+    assert problems == [
+        'docs/en/second.md:11: writes checkpoints/gan.pth (tools/export.py (output argument))',
+        'docs/en/second.md:13: writes docs/en/_static/x (tools/shots.py (default --out))',
+        'docs/en/second.md:15: writes README.md (>)',
+    ]
+
+
+def test_checker_finds_pages_without_prerequisites_and_internal_words(page_repo):
+    assert cd.check_prerequisites(
+        str(page_repo)) == ['docs/en/third.md:1: no "Prerequisites:" line in the first 10 lines']
+    words = cd.check_words(str(page_repo))
+    assert [w.split(':')[1] for w in words] == ['23'] and '"session"' in words[0]
+
+
+def test_checker_reads_block_marks(page_repo):
+    blocks = cd.bash_blocks((page_repo / 'docs/en/second.md').read_text())
+    assert [b[2] for b in blocks] == [None, ('maintainer', 'regenerates the pictures')]
