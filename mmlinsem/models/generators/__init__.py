@@ -1,4 +1,6 @@
+from .adapters import adapter_for
 from .checkpoint import PREFIXES, load_generator_weights, select_generator_state
+from .example_dcgan import ExampleDCGANGenerator
 from .feature_generator import FeatureGenerator, fixed_noise
 from .genforce_convert import convert_genforce_state, unwrap_genforce_checkpoint
 from .modulated_conv import unfused_modulated_conv, unfused_modulation
@@ -10,5 +12,6 @@ __all__ = [
     'FeatureGenerator', 'GenforceStyleGANGenerator', 'StyleGAN2LiteGenerator',
     'StyleGAN2LiteDiscriminator', 'PREFIXES', 'load_generator_weights', 'select_generator_state',
     'convert_genforce_state', 'unwrap_genforce_checkpoint', 'unfused_modulated_conv',
-    'unfused_modulation', 'LayerSpec', 'fixed_noise', 'move_wplus', 'parse_layers'
+    'unfused_modulation', 'LayerSpec', 'fixed_noise', 'move_wplus', 'parse_layers', 'adapter_for',
+    'ExampleDCGANGenerator'
 ]

@@ -1,4 +1,5 @@
-"""A frozen mmagic generator that returns its image plus hooked feature maps."""
+"""A frozen generator that returns its image plus hooked feature maps."""
+from functools import partial
 from typing import List, Optional, Sequence, Union
 
 import torch
@@ -8,8 +9,9 @@ from torch import nn
 
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.registry import MODELS
+from .adapters import adapter_for
 from .checkpoint import load_generator_weights
-from .layer_specs import default_layer_names, is_style_based
+from .layer_specs import default_layer_names
 from .truncated_forward import (StopForward, is_stylegan2, split_supported, style_conv_index,
                                 stylegan2_features)
 
@@ -36,14 +38,28 @@ def fixed_noise(generator) -> Optional[List[torch.Tensor]]:
 
 @MODELS.register_module()
 class FeatureGenerator(nn.Module):
-    """Wrap an mmagic generator: latents in, ``(image, [features])`` out.
+    """Wrap a generator: latents in, ``(image, [features])`` out.
+
+    The generator is mmagic's (StyleGAN v1 / v2 / v3, PGGAN), mmlinsem's, or any PyTorch
+    module registered in a registry the config reaches that has an integer ``noise_size``
+    and ``forward(z) -> image`` ((N, 3, H, W), about [-1, 1]); such a module takes z only.
+    A style-based module of one's own adds ``style_channels``, ``num_latents``,
+    ``mapping(z) -> w`` and ``synthesis(w+) -> image`` (and optionally a ``w_avg``
+    buffer): it then takes z, w and w+ (see :mod:`.adapters`).
+
+    A hooked module's output that a later operation modifies in place (a norm followed by
+    ``ReLU(inplace=True)``) would be captured modified; such layers are found by one forward
+    at build time (the tensor's version counter moved after the capture) and captured as a
+    copy, logged once. Any later in-place change to an uncopied capture is an error.
 
     Args:
         generator (dict): generator config, built in the ``mmagic`` scope unless ``_scope_``
-            says otherwise (``_scope_='mmlinsem'`` for ``GenforceStyleGANGenerator``).
+            says otherwise (``_scope_='mmlinsem'`` for ``GenforceStyleGANGenerator`` and
+            modules registered in mmlinsem's ``MODELS``).
         checkpoint (str, optional): path or URL of an mmagic/mmgen checkpoint (full GAN
             or generator-only). EMA weights are preferred.
-        layers (str | list[str]): ``'default'`` (per generator family) or module names.
+        layers (str | list[str]): ``'default'`` (per generator family) or module names
+            (``tools/rank_layers.py`` ranks candidates); ``[]``: the image only.
         output_order (str): colour order the generator emits, ``'rgb'`` or ``'bgr'``;
             outputs of this wrapper are always RGB in [-1, 1].
         truncation (float): psi applied to w+ (1 = off).
@@ -53,6 +69,10 @@ class FeatureGenerator(nn.Module):
             the generator carries the official average (``w_avg`` of converted genforce
             StyleGAN weights), which is then used as the original does.
         noise (str): ``'fixed'`` (the generator's noise buffers) or ``'random'``.
+        latent_shape (tuple, optional): the shape a z-only module takes per sample, e.g.
+            ``(100, 1, 1)``; default: the module's ``latent_shape`` attribute, else found
+            by trying ``(noise_size, )`` then ``(noise_size, 1, 1)``. Latents stay
+            (N, noise_size) everywhere else.
     """
 
     def __init__(self,
@@ -64,7 +84,8 @@ class FeatureGenerator(nn.Module):
                  truncation_layers: Optional[int] = None,
                  mean_latent_seed: int = 0,
                  mean_latent_samples: int = 4096,
-                 noise: str = 'fixed'):
+                 noise: str = 'fixed',
+                 latent_shape: Optional[Sequence[int]] = None):
         super().__init__()
         if output_order not in ('rgb', 'bgr'):
             raise MMLinsemError(f"output_order must be 'rgb' or 'bgr', got {output_order!r}")
@@ -83,7 +104,9 @@ class FeatureGenerator(nn.Module):
         self.generator.eval()
         self.output_order = output_order
         self.noise = noise
-        self.style_based = is_style_based(self.generator)
+        self.adapter = adapter_for(self.generator, latent_shape)
+        self.adapter.probe()
+        self.style_based = self.adapter.style_based
         if not self.style_based and truncation != 1.0:
             raise MMLinsemError(f'truncation={truncation} needs a style-based generator; '
                                 f'{type(self.generator).__name__} has no mapping network')
@@ -95,24 +118,34 @@ class FeatureGenerator(nn.Module):
 
         self.layer_names = self._resolve_layers(layers)
         self._captured: Optional[List[torch.Tensor]] = None
+        self._versions: List[tuple] = []  # (name, tensor, version at capture), uncopied
+        self._copied: set = set()  # layers a later in-place op modifies: captured as copies
+        self._probing = False  # the build-time forward that finds them
         self._stop_after: Optional[int] = None  # features-only pass: stop at this count
         # StyleGAN2 hooked only at its style convs: a features-only pass can skip ToRGB
         self._convs_only = is_stylegan2(self.generator) and all(
             style_conv_index(n) is not None for n in self.layer_names)
         modules = dict(self.generator.named_modules())
+        self._crops = {}
         for name in self.layer_names:
-            modules[name].register_forward_hook(self._capture)
+            self._crops[name] = self.adapter.crop(modules[name])
+            modules[name].register_forward_hook(partial(self._capture, name))
         self._infer_shapes()
 
     # ------------------------------------------------------------------ setup
+    def default_layers(self) -> Optional[List[str]]:
+        """The generator family's default hook layers, or None when it has none."""
+        return self.adapter.default_layers() or default_layer_names(self.generator)
+
     def _resolve_layers(self, layers) -> List[str]:
         valid = [n for n, _ in self.generator.named_modules() if n]
         if layers == 'default':
-            names = default_layer_names(self.generator)
+            names = self.default_layers()
             if names is None:
                 raise MMLinsemError(
                     f'no default layers for {type(self.generator).__name__}; list module '
-                    f'names in layers=[...], valid names include: {", ".join(valid[:40])}')
+                    'names in layers=[...] (tools/rank_layers.py ranks the candidates), '
+                    f'valid names include: {", ".join(valid[:40])}')
             return names
         if isinstance(layers, str):
             layers = [layers]
@@ -123,17 +156,49 @@ class FeatureGenerator(nn.Module):
                 f' valid names: {", ".join(valid)}')
         return list(layers)
 
-    def _capture(self, module, inputs, output):
+    def _capture(self, name, module, inputs, output):
         if self._captured is not None:
             if isinstance(output, (tuple, list)):
                 output = output[0]
-            self._captured.append(output)
+            crop = self._crops.get(name)
+            if name in self._copied:
+                output = output.clone()
+            else:
+                self._versions.append((name, output, output._version))
+            self._captured.append(crop(output) if crop is not None else output)
             if self._stop_after is not None and len(self._captured) >= self._stop_after:
                 raise StopForward
+
+    def _modified_in_place(self) -> List[str]:
+        """Hooked layers whose uncopied capture a later op changed in place; resets."""
+        names = [n for n, t, v in self._versions if t._version != v]
+        self._versions = []
+        return list(dict.fromkeys(names))
+
+    def _check_in_place(self):
+        names = self._modified_in_place()
+        if names:
+            raise MMLinsemError(
+                f'hooked layer {names[0]!r} of {type(self.generator).__name__}: its output '
+                'was modified in place after the hook read it (in this forward only, not at '
+                'build time), so the feature is not what the module returned')
 
     @torch.no_grad()
     def _infer_shapes(self):
         z = torch.zeros(1, self.noise_size)
+        self._probing = True
+        try:
+            self.forward(z, space='z', truncate=False)
+            changed = self._modified_in_place()
+        finally:
+            self._probing = False
+        if changed:
+            self._copied.update(changed)
+            print_log(
+                f'hooked layer(s) {", ".join(changed)}: a later op modifies the output in '
+                'place (e.g. ReLU(inplace=True)); the hook keeps a copy of what the module '
+                'returned',
+                logger='current')
         img, feats = self.forward(z, space='z', truncate=False)
         self.image_size = tuple(img.shape[-2:])
         if len(feats) != len(self.layer_names):
@@ -146,16 +211,15 @@ class FeatureGenerator(nn.Module):
     # ----------------------------------------------------------- properties
     @property
     def noise_size(self) -> int:
-        g = self.generator
-        return int(getattr(g, 'noise_size', None) or getattr(g, 'style_channels'))
+        return int(self.adapter.noise_size)
 
     @property
     def style_channels(self) -> Optional[int]:
-        return getattr(self.generator, 'style_channels', None) if self.style_based else None
+        return self.adapter.style_channels if self.style_based else None
 
     @property
     def num_latents(self) -> Optional[int]:
-        return int(self.generator.num_latents) if self.style_based else None
+        return self.adapter.num_latents if self.style_based else None
 
     def train(self, mode: bool = True):
         # The wrapped generator stays in eval mode (no style mixing, frozen statistics);
@@ -171,15 +235,17 @@ class FeatureGenerator(nn.Module):
 
     def z_to_w(self, z: torch.Tensor) -> torch.Tensor:
         self._require_style('z -> w mapping')
-        return self.generator.style_mapping(z)
+        return self.adapter.map(z)
 
     @torch.no_grad()
     def get_mean_latent(self) -> torch.Tensor:
-        """Truncation centre: the generator's official ``w_avg`` when it has one, else the
-        mean w over a fixed-seed batch of z (computed once)."""
-        has_avg = getattr(self.generator, 'has_w_avg', None)
-        if callable(has_avg) and has_avg():  # follows the loaded weights, not cached
-            return self.generator.w_avg.reshape(1, -1)
+        """Truncation centre: the generator's official ``w_avg`` when it has one (a
+        non-zero buffer: converted genforce / NVIDIA / rosinality weights, StyleGAN3's
+        ``style_mapping.w_avg``), else the mean w over a fixed-seed batch of z (computed
+        once)."""
+        official = self.adapter.official_mean() if self.style_based else None
+        if official is not None:  # follows the loaded weights, not cached
+            return official
         if self.mean_latent is None:
             self._require_style('truncation')
             device = next(self.generator.parameters()).device
@@ -222,13 +288,10 @@ class FeatureGenerator(nn.Module):
 
     def make_noise(self, batch: int, generator: Optional[torch.Generator] = None):
         """Per-sample noise maps for every noise input (reproducible with ``generator``)."""
-        if not self.style_based:
+        shapes = self.adapter.noise_shapes()
+        if not shapes:  # z-only generators, StyleGAN3: no noise inputs
             return None
         device = next(self.generator.parameters()).device
-        shapes = [
-            getattr(self.generator, f'injected_noise_{i}').shape[2:]
-            for i in range(self.generator.num_injected_noises)
-        ]
         return [torch.randn(batch, 1, *s, generator=generator).to(device) for s in shapes]
 
     # --------------------------------------------------------------- forward
@@ -271,8 +334,12 @@ class FeatureGenerator(nn.Module):
             with torch.autocast(latent.device.type, enabled=False):
                 img = self._synthesize(latent.float(), space, truncate, noise, noise_generator)
             feats = self._captured
+            if not self._probing:
+                self._check_in_place()
         finally:
             self._captured = None
+            if not self._probing:
+                self._versions = []
         if isinstance(img, dict):
             img = img['fake_img']
         if self.output_order == 'bgr':
@@ -318,18 +385,16 @@ class FeatureGenerator(nn.Module):
             pass
         finally:
             feats, self._captured, self._stop_after = self._captured, None, None
+            self._versions = []  # nothing runs after the stop: no in-place change to see
         return feats
 
     def _synthesize(self, latent, space, truncate, noise, noise_generator):
-        g = self.generator
         if not self.style_based:
             if space != 'z':
-                raise MMLinsemError(f'{type(g).__name__} takes z only, got space={space!r}')
-            return g(latent)
+                raise MMLinsemError(f'{type(self.generator).__name__} takes z only, got '
+                                    f'space={space!r}')
+            return self.adapter.render_z(latent)
         wp = self.to_wp(latent, space, truncate)
         if noise is None and self.noise == 'random':
             noise = self.make_noise(wp.shape[0], noise_generator)
-        kwargs = dict(input_is_latent=True, randomize_noise=False)
-        if noise is not None:
-            kwargs['injected_noise'] = noise
-        return g([wp], **kwargs)
+        return self.adapter.render(wp, noise)
