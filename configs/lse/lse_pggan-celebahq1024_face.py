@@ -4,7 +4,7 @@
 _base_ = [
     '../_base_/default_runtime.py', '../_base_/datasets/synthetic.py',
     '../_base_/schedules/paper_schedule.py', '../_base_/generators/pggan_celebahq1024.py',
-    '../_base_/teachers/celebamask_hq_face_parser.py'
+    '../_base_/teachers/lineargan_face_parser.py'
 ]
 model = dict(
     type='SemanticExtractor',

@@ -1,4 +1,6 @@
 # Face teacher: a 19-class CelebAMask-HQ face parser merged to the paper's 15 classes.
+# The alternative to the LinearGAN face parser (lineargan_face_parser.py), which the face
+# configs use by default; both give the same 15 class names.
 # mmseg ships no face-parsing model and none can be downloaded here: train one with mmseg
 # on CelebAMask-HQ (classes in mmlinsem/data/celebamask_hq.json, order `classes19`) and
 # point `checkpoint` at it, or wrap another parser as an mmseg segmentor. Labels are made
