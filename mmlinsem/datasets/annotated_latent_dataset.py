@@ -10,21 +10,33 @@ from torch.utils.data import Dataset
 
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.registry import DATASETS
+from mmlinsem.utils.safe_load import safe_torch_load
 from mmlinsem.visualization import default_palette
 from .latent_seed_dataset import sample_seed
 
 
 def load_latent(path: str) -> torch.Tensor:
+    """The latent stored at ``path`` (``.npy``, or a tensor saved with ``torch.save``),
+    read without running code from the file; every value must be finite."""
     try:
         if path.endswith('.npy'):
-            return torch.from_numpy(np.load(path)).float()
-        value = torch.load(path, map_location='cpu', weights_only=True)
+            value = torch.from_numpy(np.load(path))
+        else:
+            value = safe_torch_load(path)
+    except MMLinsemError:
+        raise
     except Exception as err:  # noqa: BLE001 - any unreadable file is one message
         raise MMLinsemError(f'cannot read latent {path}: {type(err).__name__}: '
                             f'{(str(err).strip().splitlines() or [""])[0][:100]}') from None
     if not torch.is_tensor(value):
         raise MMLinsemError(f'latent {path} holds a {type(value).__name__}, expected a tensor')
-    return value.float()
+    value = value.float()
+    if not torch.isfinite(value).all():
+        bad = int((~torch.isfinite(value)).sum())
+        raise MMLinsemError(f'latent {path} holds {bad} NaN/inf value(s) of {value.numel()}; '
+                            'expected a finite latent (re-save it from the app or '
+                            'tools/make_fewshot_set.py)')
+    return value
 
 
 def load_mask(path: str) -> np.ndarray:

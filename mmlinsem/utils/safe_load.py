@@ -15,7 +15,8 @@ annotation latents -- goes through this module instead:
 
 A file that asks for anything else is refused with :class:`UnsafeCheckpointError`, one line
 naming the global and the opt-in. The opt-in -- ``--trust-checkpoint`` on the tools,
-``trust_checkpoint = True`` in a config, or :func:`trust_checkpoints` from Python -- lets
+``trust_checkpoint = True`` in a config, :func:`trust_checkpoints` from Python, or
+``MMLINSEM_TRUST_CHECKPOINT=1`` in the environment -- lets
 refused torch files load the unrestricted way, after a warning that names the file and its
 sha256, so what was trusted can be checked later.
 """
@@ -24,6 +25,7 @@ import collections
 import contextlib
 import hashlib
 import io
+import os
 import pickle
 import warnings
 from typing import Dict, Iterable, List, Optional, Tuple
@@ -39,7 +41,9 @@ class UnsafeCheckpointError(MMLinsemError):
 
 
 # -- the trust switch ---------------------------------------------------------------------
-_trusted: List[bool] = [False]
+#: set to 1 by a tool given --trust-checkpoint, for the tools it starts
+TRUST_ENV = 'MMLINSEM_TRUST_CHECKPOINT'
+_trusted: List[bool] = [os.environ.get(TRUST_ENV) == '1']
 
 
 def trust_checkpoints(enable: bool = True) -> None:

@@ -47,6 +47,19 @@ def files(tmp_path_factory):
         for i in msk:
             Image.fromarray(np.zeros((16, 16),
                                      np.uint8)).save(root / name / 'masks' / f'0000{i}.png')
+    # a NaN in an annotation latent
+    (root / 'ann_nan' / 'latents').mkdir(parents=True)
+    (root / 'ann_nan' / 'masks').mkdir()
+    for i in range(2):
+        latent = np.zeros((10, 16), np.float32)
+        latent[0, 0] = np.nan if i == 1 else 0
+        np.save(root / 'ann_nan' / 'latents' / f'0000{i}.npy', latent)
+        Image.fromarray(np.zeros((16, 16),
+                                 np.uint8)).save(root / 'ann_nan' / 'masks' / f'0000{i}.png')
+    # a config mmengine cannot parse (a plain import before a non-lazy _base_)
+    (root / 'lazy_cfg.py').write_text(f"import os\n_base_ = ['{osp.join(ROOT, TINY)}']\n"
+                                      "work_dir = os.path.join('a', 'b')\n")
+    Image.fromarray(np.zeros((1, 1, 3), np.uint8)).save(root / 'one_pixel.png')
     return dict(root=root, head=str(head))
 
 
@@ -85,6 +98,17 @@ ROWS = [
         ],
         '5',
         id='train-more-shots-than-samples'),
+    pytest.param('train', ['{root}/lazy_cfg.py'], 'lazy_cfg.py', id='train-unparsable-config'),
+    # -- fit_annotations ---------------------------------------------------------------------
+    pytest.param(
+        'fit_annotations', [TINY, '{root}/ann_nan', '--out', '{out}/head.pth', '--eval', '0'],
+        'NaN',
+        id='fit_annotations-nan-latent'),
+    # -- invert ------------------------------------------------------------------------------
+    pytest.param(
+        'invert', [TINY, '{root}/one_pixel.png', '--steps', '2'],
+        '1x1',
+        id='invert-one-pixel-photo'),
     # -- test ------------------------------------------------------------------------------
     ('test', [TINY, '{root}/missing.pth'], 'missing.pth'),
     pytest.param('test', [TINY, '{root}/truncated.pth'], 'truncated.pth', id='test-truncated'),
@@ -117,6 +141,10 @@ ROWS = [
         ],
         '00001',
         id='export-latent-without-mask'),
+    pytest.param(
+        'export_dataset', [TINY, '--teacher-labels', '--num', '2', '--out', '{out}/metrics.json'],
+        'metrics.json',
+        id='export-out-is-a-file'),
     # -- semantic_directions ---------------------------------------------------------------
     ('semantic_directions', [TINY, '{head}', '--method', 'region', '--classes', 'zebra'], 'zebra'),
     pytest.param(
@@ -132,6 +160,7 @@ OUT_FLAG = dict(
     scs='--out',
     sie='--out',
     sefa='--out',
+    invert='--out',
     semantic_directions='--out',
 )
 
