@@ -221,6 +221,17 @@ class FeatureGenerator(nn.Module):
     def num_latents(self) -> Optional[int]:
         return self.adapter.num_latents if self.style_based else None
 
+    @property
+    def native_space(self) -> str:
+        """The space a sample's latent is stored and edited in: ``'w+'`` for a style-based
+        generator, ``'z'`` for a z-only one."""
+        return 'w+' if self.style_based else 'z'
+
+    def native_latent(self, z: torch.Tensor, truncate: bool = True) -> torch.Tensor:
+        """A z batch as latents of :attr:`native_space`: w+ (with the configured truncation
+        when ``truncate``) or z itself."""
+        return self.to_wp(z, 'z', truncate) if self.style_based else z
+
     def train(self, mode: bool = True):
         # The wrapped generator stays in eval mode (no style mixing, frozen statistics);
         # not calling its train() also avoids mmagic's mode-switch log line per iteration.

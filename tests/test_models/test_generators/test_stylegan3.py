@@ -75,6 +75,7 @@ def test_z_w_and_wplus_give_the_same_image_and_wplus_mixes():
     for a, b in zip(feats_z, only):
         assert torch.allclose(a, b)
     assert g.make_noise(2) is None
+    assert g.native_space == 'w+' and torch.allclose(g.native_latent(z), wp)
 
 
 def test_truncation_uses_w_avg():
