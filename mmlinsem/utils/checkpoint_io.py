@@ -15,6 +15,7 @@ import os.path as osp
 from typing import Iterable, List, Optional
 
 from mmlinsem.errors import MMLinsemError
+from .fileio import atomic_write
 from .safe_load import UnsafeCheckpointError, safe_torch_load
 
 DEFAULT_EXPECTED = 'a PyTorch checkpoint written by torch.save'
@@ -102,6 +103,34 @@ def read_checkpoint(path: str, map_location='cpu', expected: Optional[str] = Non
     return ckpt
 
 
+def hub_cache_path(url: str) -> str:
+    """Where a downloaded checkpoint lives: torch's hub cache, ``checkpoints/<file name>``."""
+    from urllib.parse import urlparse
+
+    import torch
+    return osp.join(torch.hub.get_dir(), 'checkpoints', osp.basename(urlparse(url).path))
+
+
+def download_checkpoint(url: str, path: Optional[str] = None, progress: bool = False) -> str:
+    """``url`` downloaded to ``path`` (default :func:`hub_cache_path`) unless a file is
+    already there; the local path. A failed download is one error line (nothing is left
+    half-written: torch writes to a temporary file first)."""
+    import os
+
+    import torch
+    path = osp.expanduser(path or hub_cache_path(url))
+    if osp.isfile(path):
+        return path
+    try:
+        os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+        torch.hub.download_url_to_file(url, path, progress=progress)
+    except Exception as err:  # noqa: BLE001 - any network / file error is one line
+        reason = (str(err).strip().splitlines() or [type(err).__name__])[0][:120]
+        raise MMLinsemError(f'could not download {url} to {path} ({type(err).__name__}: '
+                            f'{reason}); download it by hand and give its local path') from None
+    return path
+
+
 def key_groups(keys: Iterable[str], limit: int = 4) -> List[str]:
     """The first components of ``keys`` as ``name.*``, in order of appearance."""
     groups: List[str] = []
@@ -128,8 +157,6 @@ def write_checkpoint(ckpt: dict, path: str) -> str:
     import io
 
     import torch
-
-    from mmlinsem.compat import atomic_write
     buf = io.BytesIO()
     torch.save(ckpt, buf)
     atomic_write(path, buf.getvalue())
