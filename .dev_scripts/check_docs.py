@@ -44,7 +44,7 @@ import sys
 from urllib.parse import unquote
 
 OUTPUT_PREFIXES = ('work_dirs/', 'data/', '.venv/')
-PRODUCER_FLAGS = ('--work-dir', '--out', '--show-dir', '-o')
+PRODUCER_FLAGS = ('--work-dir', '--out', '--show-dir', '--figure', '-o')
 REDIRECTS = ('>', '>>')
 WRITABLE_PREFIXES = ('work_dirs/', 'data/')
 PREREQ_LINES = 10
