@@ -220,3 +220,17 @@ def test_layer_ranking_bad_input_is_one_line():
         rank_layer_sets(g, torch.randn(4, NZ), 2, dict(x=['nope']), label_fn=lambda i, f: 0)
     with pytest.raises(MMLinsemError, match='needs labels'):
         rank_layer_sets(g, torch.randn(4, NZ), 2, dict(x=['main.1']))
+
+
+def test_worked_example_config_builds_and_runs():
+    from mmengine.config import Config
+
+    from conftest import ROOT
+    from mmlinsem.registry import MODELS, build_in_scope
+    cfg = Config.fromfile(f'{ROOT}/configs/byo/lse_example-dcgan64_toyteacher.py')
+    m = build_in_scope(MODELS, cfg.model.to_dict())
+    assert type(m.generator.generator).__name__ == 'ExampleDCGANGenerator'
+    assert m.generator.native_space == 'z' and m.latent_space == 'z'
+    assert m.generator.resolutions == [(4, 4), (8, 8), (16, 16), (32, 32)]
+    img, feats, labels = m.generate(torch.randn(2, cfg.latent_dim))
+    assert img.shape == (2, 3, 64, 64) and labels.shape == (2, 64, 64)
