@@ -225,8 +225,8 @@ def test_layer_ranking_bad_input_is_one_line():
 def test_worked_example_config_builds_and_runs():
     from mmengine.config import Config
 
-    from conftest import ROOT
     from mmlinsem.registry import MODELS, build_in_scope
+    from conftest import ROOT
     cfg = Config.fromfile(f'{ROOT}/configs/byo/lse_example-dcgan64_toyteacher.py')
     m = build_in_scope(MODELS, cfg.model.to_dict())
     assert type(m.generator.generator).__name__ == 'ExampleDCGANGenerator'
