@@ -132,3 +132,15 @@ def test_stylegan3_r_config_builds(radial):
     g = FeatureGenerator(cfg)
     img, feats = g(torch.randn(1, 16))
     assert img.shape == (1, 3, 32, 32) and len(feats) == 6
+
+
+def test_sgd_lse_step_lowers_the_loss():
+    from mmengine.optim import OptimWrapper
+    m = _extractor()
+    z = torch.randn(4, 16)
+    data = dict(inputs=list(z))
+    opt = OptimWrapper(torch.optim.Adam(m.head.parameters(), lr=0.05))
+    first = m.train_step(data, opt)['loss']
+    for _ in range(15):
+        last = m.train_step(data, opt)['loss']
+    assert last < first * 0.7
