@@ -107,6 +107,9 @@ class FeatureGenerator(nn.Module):
         self.adapter = adapter_for(self.generator, latent_shape)
         self.adapter.probe()
         self.style_based = self.adapter.style_based
+        if noise == 'random' and not self.adapter.noise_shapes():
+            # nothing to resample (z-only generators, StyleGAN3): the same as fixed noise
+            self.noise = 'fixed'
         if not self.style_based and truncation != 1.0:
             raise MMLinsemError(f'truncation={truncation} needs a style-based generator; '
                                 f'{type(self.generator).__name__} has no mapping network')
