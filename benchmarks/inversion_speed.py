@@ -60,7 +60,7 @@ def main():
     torch.set_num_threads(args.threads)
     import mmlinsem  # noqa: F401  (registers the modules)
     from mmlinsem.apis import invert_images
-    from mmlinsem.compat import atomic_write
+    from mmlinsem.utils import atomic_write
     gen = build_generator(args.device)
     batches = [int(b) for b in args.batches.split(',')]
     imgs = photos(max(batches), gen.image_size[0]).to(args.device)

@@ -6,8 +6,6 @@ import cv2
 import numpy as np
 import torch
 
-from mmlinsem.compat import atomic_write
-
 
 def default_palette(n: int) -> List[List[int]]:
     """A fixed high-contrast palette of ``n`` RGB colours: black background, then hues
@@ -116,12 +114,3 @@ def grid(rows: List[List[np.ndarray]], pad: int = 2, scale: int = 1) -> np.ndarr
     if scale != 1:
         out = cv2.resize(out, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)
     return out
-
-
-def save_rgb(path: str, image: np.ndarray) -> None:
-    """Write an (H, W, 3) uint8 RGB image as PNG, atomically."""
-    ok, data = cv2.imencode('.png', cv2.cvtColor(image, cv2.COLOR_RGB2BGR),
-                            [cv2.IMWRITE_PNG_COMPRESSION, 9])
-    if not ok:
-        raise RuntimeError(f'could not encode a {image.shape} image as PNG')
-    atomic_write(path, data.tobytes())

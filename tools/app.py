@@ -13,7 +13,7 @@ see docs/en/user_guides/app.md.
 """
 import argparse
 
-from mmlinsem.utils import run_main
+from mmlinsem.cli import add_trust_arg, run_main
 
 DEFAULT_CONFIG = 'configs/lse/lse-closedform-sgd_stylegan2lite-toyfaces64.py'
 
@@ -28,6 +28,7 @@ def parse_args():
     p.add_argument('--port', type=int, default=7860)
     p.add_argument('--device', default='cpu')
     p.add_argument('--scale', type=int, default=4, help='display upscale (nearest)')
+    add_trust_arg(p)
     return p.parse_args()
 
 

@@ -15,7 +15,7 @@ import json
 import os
 import os.path as osp
 
-from mmlinsem.utils import add_pipeline_args, inferencer_from_args, run_main
+from mmlinsem.cli import add_pipeline_args, inferencer_from_args, run_main
 
 
 def parse_args():
@@ -45,9 +45,9 @@ def main():
     import torch
 
     from mmlinsem.apis import apply_edit, label_size, load_edit, load_wplus, predict_logits
-    from mmlinsem.datasets import latent_for
     from mmlinsem.errors import MMLinsemError
-    from mmlinsem.visualization import colorize, default_palette, grid, img_to_uint8, save_rgb
+    from mmlinsem.utils import latent_for, write_png
+    from mmlinsem.visualization import colorize, default_palette, grid, img_to_uint8
     strengths = floats(args.strength, '--strength')
     if not strengths:
         raise MMLinsemError('--strength needs at least one number')
@@ -96,7 +96,7 @@ def main():
                                       if changed.any() and label is not None else None)))
             print(json.dumps(results[-1]), flush=True)
         rows.append(row)
-    save_rgb(osp.join(args.out, 'apply_edit.png'), grid(rows, scale=3))
+    write_png(osp.join(args.out, 'apply_edit.png'), grid(rows, scale=3))
     with open(osp.join(args.out, 'metrics.json'), 'w') as f:
         json.dump(dict(edit=args.edit, meta=edit['meta'], results=results), f, indent=2)
     print(f'wrote {osp.join(args.out, "apply_edit.png")}')

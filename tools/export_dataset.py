@@ -23,7 +23,7 @@ import argparse
 import os.path as osp
 import sys
 
-from mmlinsem.utils import run_main
+from mmlinsem.cli import add_trust_arg, run_main
 
 
 class _Parser(argparse.ArgumentParser):
@@ -74,6 +74,7 @@ def parse_args():
         '(default: the toy teacher\'s, configs/toyworld/unet_toyfaces64.py)')
     p.add_argument('--device', default='cpu')
     p.add_argument('--no-progress', action='store_true')
+    add_trust_arg(p)
     return p.parse_args()
 
 
@@ -84,6 +85,9 @@ def main():
     shard = parse_shard(args.shard)
     if args.num < 1:
         raise MMLinsemError(f'--num must be >= 1, got {args.num}')
+    if osp.exists(args.out) and not osp.isdir(args.out):
+        raise MMLinsemError(f'--out {args.out} is a file; expected a folder to export into '
+                            '(a new one, or an earlier export of the same settings to resume)')
     if not 0 <= args.filter < 1:
         raise MMLinsemError(f'--filter must be in [0, 1), got {args.filter}')
     if args.ensemble is not None and args.ensemble < 2:

@@ -10,13 +10,14 @@ config text in ``meta``. Written atomically.
 import argparse
 import os.path as osp
 
-from mmlinsem.utils import run_main
+from mmlinsem.cli import add_trust_arg, run_main
 
 
 def main():
     p = argparse.ArgumentParser(description='export a GAN generator')
     p.add_argument('checkpoint')
     p.add_argument('out')
+    add_trust_arg(p)
     args = p.parse_args()
     import io
 

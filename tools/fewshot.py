@@ -16,7 +16,7 @@ import json
 import os
 import os.path as osp
 
-from mmlinsem.utils import fewshot_train_options, run_main, run_tool_checked
+from mmlinsem.cli import fewshot_train_options, run_main, run_tool_checked
 
 SEEDS = (19961116, 1997816, 1116, 816, 19980903)
 

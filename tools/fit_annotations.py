@@ -12,7 +12,7 @@ config, prints the paper mIoU against it on --eval held-out samples.
 """
 import argparse
 
-from mmlinsem.utils import run_main
+from mmlinsem.cli import add_trust_arg, run_main
 
 
 def parse_args():
@@ -25,6 +25,7 @@ def parse_args():
     p.add_argument('--eval', type=int, default=64, help='held-out samples (0: skip)')
     p.add_argument('--eval-seed', type=int, default=2024)
     p.add_argument('--device', default='cpu')
+    add_trust_arg(p)
     return p.parse_args()
 
 

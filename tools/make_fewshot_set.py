@@ -13,7 +13,7 @@ import argparse
 import os
 import os.path as osp
 
-from mmlinsem.utils import run_main
+from mmlinsem.cli import run_main
 
 
 def parse_args():
@@ -33,9 +33,10 @@ def main():
     import torch
     from PIL import Image
 
-    from mmlinsem.apis import LinSemInferencer, label_png
+    from mmlinsem.apis import LinSemInferencer
     from mmlinsem.errors import MMLinsemError
-    from mmlinsem.visualization import colorize, default_palette, grid, img_to_uint8, save_rgb
+    from mmlinsem.utils import label_png, write_png
+    from mmlinsem.visualization import colorize, default_palette, grid, img_to_uint8
     if args.num <= 0:
         raise MMLinsemError(f'--num must be positive, got {args.num}')
     inf = LinSemInferencer(args.config, device=args.device)
@@ -65,7 +66,7 @@ def main():
             Image.fromarray(rgb).save(osp.join(args.out, 'img_dir', 'train', name + '.png'))
             label_png(mask, pal).save(osp.join(args.out, 'ann_dir', 'train', name + '.png'))
         rows.append([rgb, colorize(mask, pal)])
-    save_rgb(osp.join(args.out, 'preview.png'), grid(rows[:16], scale=2))
+    write_png(osp.join(args.out, 'preview.png'), grid(rows[:16], scale=2))
     print(f'wrote {args.num} samples (w+ latents, teacher masks) to {args.out}')
 
 

@@ -18,7 +18,7 @@ import json
 import os
 import os.path as osp
 
-from mmlinsem.utils import add_pipeline_args, amp_from_args, inferencer_from_args, run_main
+from mmlinsem.cli import add_pipeline_args, amp_from_args, inferencer_from_args, run_main
 
 
 def parse_args():
@@ -81,7 +81,8 @@ def main():
     args = parse_args()
     from mmlinsem.apis import evaluate_scs
     from mmlinsem.errors import MMLinsemError
-    from mmlinsem.visualization import colorize, default_palette, grid, img_to_uint8, save_rgb
+    from mmlinsem.utils import write_png
+    from mmlinsem.visualization import colorize, default_palette, grid, img_to_uint8
     inf = inferencer_from_args(args)
     if args.n_init is None:
         args.n_init = default_n_init(inf.cfg)
@@ -111,7 +112,7 @@ def main():
                     [img_to_uint8(s['image'][0]).numpy() for s in samples] +
                     [colorize(s['teacher_label'].numpy(), palette) for s in samples])
     os.makedirs(args.out, exist_ok=True)
-    save_rgb(osp.join(args.out, 'scs_grid.png'), grid(rows, scale=2))
+    write_png(osp.join(args.out, 'scs_grid.png'), grid(rows, scale=2))
     metrics = {k: v for k, v in res.items() if k != 'samples'}
     metrics.update(
         space=args.space,

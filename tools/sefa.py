@@ -11,7 +11,7 @@ import json
 import os
 import os.path as osp
 
-from mmlinsem.utils import load_config, run_main
+from mmlinsem.cli import add_trust_arg, load_config, run_main
 
 
 def parse_args():
@@ -32,6 +32,7 @@ def parse_args():
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--out', default='work_dirs/sefa')
     p.add_argument('--cfg-options', nargs='+', action=DictAction)
+    add_trust_arg(p)
     return p.parse_args()
 
 
@@ -40,10 +41,10 @@ def main():
     import torch
 
     from mmlinsem.apis import edit_wplus, sefa_directions
-    from mmlinsem.datasets import latent_for
     from mmlinsem.errors import MMLinsemError
     from mmlinsem.registry import MODELS, build_in_scope
-    from mmlinsem.visualization import grid, img_to_uint8, save_rgb
+    from mmlinsem.utils import latent_for, write_png
+    from mmlinsem.visualization import grid, img_to_uint8
     cfg = load_config(args.config, args.cfg_options)
     gen_cfg = dict(cfg.model.generator)
     gen_cfg.setdefault('type', 'FeatureGenerator')
@@ -76,7 +77,7 @@ def main():
                         img, _ = g(base + a * d, space='z')
                     row.append(img_to_uint8(img[0]).numpy())
                 rows.append(row)
-        save_rgb(osp.join(args.out, f'sefa_sample{s}.png'), grid(rows, scale=2))
+        write_png(osp.join(args.out, f'sefa_sample{s}.png'), grid(rows, scale=2))
     print(f'eigenvalues: {[round(float(v), 3) for v in eigvals]}; grids in {args.out}')
 
 

@@ -12,7 +12,7 @@ the reconstruction PSNR / MS-SSIM.
 """
 import argparse
 
-from mmlinsem.utils import add_inversion_args, inversion_kwargs, run_main
+from mmlinsem.cli import add_inversion_args, inversion_kwargs, run_main
 
 
 def parse_args():

@@ -25,7 +25,7 @@ import os
 import os.path as osp
 import time
 
-from mmlinsem.utils import load_config, run_main
+from mmlinsem.cli import add_trust_arg, load_config, run_main
 
 
 def parse_args():
@@ -53,6 +53,7 @@ def parse_args():
     p.add_argument('--device', default='cpu')
     p.add_argument('--out', default='work_dirs/semantic_directions')
     p.add_argument('--cfg-options', nargs='+', action=DictAction)
+    add_trust_arg(p)
     return p.parse_args()
 
 
@@ -61,6 +62,7 @@ def _source_directions(args, model, layers):
 
     from mmlinsem.apis import pca_directions, sefa_directions
     from mmlinsem.errors import MMLinsemError
+    from mmlinsem.utils import reading, safe_torch_load
     g = model.generator
     if args.source == 'sefa':
         dirs, vals, _ = sefa_directions(g.generator, layers, args.num_directions)
@@ -71,7 +73,8 @@ def _source_directions(args, model, layers):
     if not osp.isfile(args.source):
         raise MMLinsemError(f"--source must be 'sefa', 'pca' or a directions file; "
                             f'{args.source!r} is none')
-    data = torch.load(args.source, map_location='cpu')
+    with reading(f'directions file {args.source}', 'expected a .pth written by this tool'):
+        data = safe_torch_load(args.source)
     dirs = data['directions'] if isinstance(data, dict) else data
     if not torch.is_tensor(dirs) or dirs.ndim != 2 or dirs.shape[1] != g.style_channels:
         raise MMLinsemError(f'{args.source}: expected (k, {g.style_channels}) directions, got '
@@ -87,8 +90,7 @@ def _compare(args, model, classes, layers):
 
     from mmlinsem.apis import (compare_locality, compare_markdown, direction_grid,
                                directions_markdown)
-    from mmlinsem.compat import atomic_write
-    from mmlinsem.visualization import save_rgb
+    from mmlinsem.utils import atomic_write, write_png
     dirs, _, layers = _source_directions(args, model, layers)
     res = compare_locality(
         model,
@@ -127,7 +129,7 @@ def _compare(args, model, classes, layers):
     labels = [f'{r["class"]} region | loc {r["region_locality"]:.2f}' for r in res['rows']]
     s = args.strength
     pic = direction_grid(model, found, labels, layers, (-s, 0, s), args.grid_samples, args.seed)
-    save_rgb(osp.join(args.out, 'grid.png'), pic)
+    write_png(osp.join(args.out, 'grid.png'), pic)
     print('; '.join(f'{r["class"]}: region {r["region_locality"]:.2f} vs {what} '
                     f'{r["best"]} {r["best_locality"]:.2f} ({r["seconds"]:.1f} s)'
                     for r in res['rows']) + f'; outputs in {args.out}')
@@ -139,9 +141,8 @@ def main():
 
     from mmlinsem.apis import (LinSemInferencer, direction_grid, directions_markdown,
                                name_directions, parse_layers, region_directions)
-    from mmlinsem.compat import atomic_write
     from mmlinsem.errors import MMLinsemError
-    from mmlinsem.visualization import save_rgb
+    from mmlinsem.utils import atomic_write, write_png
     if args.num_directions < 1 or args.num_samples < 1:
         raise MMLinsemError('--num-directions and --num-samples must be >= 1')
     if args.method != 'name' and not args.classes:
@@ -207,7 +208,7 @@ def main():
     labels = [f'{r["index"]}: {r["name"] or "-"} | loc {r["locality"]:.2f}' for r in table]
     s = args.strength
     pic = direction_grid(model, dirs, labels, layers, (-s, 0, s), args.grid_samples, args.seed)
-    save_rgb(osp.join(args.out, 'grid.png'), pic)
+    write_png(osp.join(args.out, 'grid.png'), pic)
     print(f'{len(table)} directions ({args.method}, {found:.1f} s): ' +
           '; '.join(f'{r["index"]}: {r["name"] or "-"} ({r["locality"]:.2f})'
                     for r in table) + f'; outputs in {args.out}')

@@ -22,7 +22,7 @@ import json
 import os
 import os.path as osp
 
-from mmlinsem.utils import add_pipeline_args, amp_from_args, inferencer_from_args, run_main
+from mmlinsem.cli import add_pipeline_args, amp_from_args, inferencer_from_args, run_main
 
 
 def parse_args():
@@ -56,9 +56,9 @@ def main():
     from PIL import Image
 
     from mmlinsem.apis import box_stroke, check_stroke, label_size
-    from mmlinsem.datasets import latent_for
     from mmlinsem.errors import MMLinsemError
-    from mmlinsem.visualization import default_palette, grid, save_rgb
+    from mmlinsem.utils import latent_for, write_png
+    from mmlinsem.visualization import default_palette, grid
     if args.latent and args.space == 'mixz':
         raise MMLinsemError('--latent is a w+ latent: edit it with --space w+ (the default '
                             'with --latent), got --space mixz')
@@ -122,7 +122,7 @@ def main():
             for k in ('target_agreement_inside', 'pixel_change_outside')
         }
     os.makedirs(args.out, exist_ok=True)
-    save_rgb(osp.join(args.out, 'sie.png'), grid(rows, scale=3))
+    write_png(osp.join(args.out, 'sie.png'), grid(rows, scale=3))
     with open(osp.join(args.out, 'metrics.json'), 'w') as f:
         json.dump(summary, f, indent=2)
     print(json.dumps({k: v for k, v in summary.items() if k != 'edits'}))
@@ -135,7 +135,8 @@ def mean(values):
 def edit_inverted(inf, stroke, label, rgb, args, pal):
     """The edit of an inverted photo's latent (``--latent``), blended into ``--photo``."""
     from mmlinsem.apis import blend_edit, injected_noise, load_inverted, load_photo
-    from mmlinsem.visualization import img_to_uint8, save_rgb
+    from mmlinsem.utils import write_png
+    from mmlinsem.visualization import img_to_uint8
     gen = inf.model.generator
     latent, maps = load_inverted(args.latent, gen.num_latents)
     photo = load_photo(args.photo, gen.image_size) if args.photo else None
@@ -151,7 +152,7 @@ def edit_inverted(inf, stroke, label, rgb, args, pal):
         blended_pixels=int((blend['alpha'] > 0).sum()),
         recon_error_inside=blend['recon_error'])
     blended = img_to_uint8(blend['image']).numpy()
-    save_rgb(osp.join(args.out, 'blended.png'), blended)
+    write_png(osp.join(args.out, 'blended.png'), blended)
     return [img_to_uint8(photo).numpy()] + row + [blended], metrics
 
 

@@ -12,7 +12,8 @@ import json
 import os
 import os.path as osp
 
-from mmlinsem.utils import REPO_ROOT, run_main
+from mmlinsem.cli import run_main
+from mmlinsem.utils import REPO_ROOT
 
 CONFIG = 'configs/lse/lse_stylegan2lite-toyfaces64.py'
 
@@ -38,7 +39,8 @@ def main():
 
     from mmlinsem.apis import LinSemInferencer
     from mmlinsem.datasets import TOY_FACE_CLASSES, class_histogram, render_toy_face
-    from mmlinsem.visualization import grid, img_to_uint8, save_rgb
+    from mmlinsem.utils import write_png
+    from mmlinsem.visualization import grid, img_to_uint8
     os.chdir(REPO_ROOT)
     opts = {'model.generator.checkpoint': args.checkpoint} if args.checkpoint else None
     inf = LinSemInferencer(args.config, cfg_options=opts)
@@ -79,7 +81,7 @@ def main():
     fig.tight_layout()
     fig.savefig(osp.join(args.out, 'histogram.png'), dpi=120)
     rows = [samples[i:i + 8] for i in range(0, len(samples), 8)]
-    save_rgb(osp.join(args.out, 'samples.png'), grid(rows, scale=1))
+    write_png(osp.join(args.out, 'samples.png'), grid(rows, scale=1))
     print(f'total variation {tv:.3f} over {args.num} images; {args.out}')
 
 

@@ -2,7 +2,7 @@
 import argparse
 import os.path as osp
 
-from mmlinsem.utils import build_runner, check_amp, config_from_args, parse_common, run_main
+from mmlinsem.cli import build_runner, check_amp, config_from_args, parse_common, run_main
 
 
 def parse_args():

@@ -70,7 +70,7 @@ fi
 nvidia-smi 2>/dev/null || echo "(no nvidia-smi)"
 step versions 60 "$PY" -c "
 import mmlinsem, torch, mmcv, mmengine, mmseg, mmagic, mmagic.models, mmseg.models, transformers
-from mmlinsem import compat
+from mmlinsem.compat import stylegan_ops as compat
 print('python', __import__('sys').version.split()[0], '| torch', torch.__version__,
       '| cuda', torch.cuda.is_available(), torch.cuda.get_device_name() if torch.cuda.is_available() else '',
       '| mmcv', mmcv.__version__, '| mmengine', mmengine.__version__, '| mmseg', mmseg.__version__,

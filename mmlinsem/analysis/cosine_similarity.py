@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 
 from mmlinsem.apis.closed_form_lse import sample_features
-from mmlinsem.datasets.latent_seed_dataset import latent_for
+from mmlinsem.utils.seeding import latent_for
 
 
 @torch.no_grad()

@@ -2,8 +2,8 @@
 import numpy as np
 import torch
 
-from mmlinsem.datasets.latent_seed_dataset import latent_for
 from mmlinsem.evaluation import aggregate_iou, per_image_iou
+from mmlinsem.utils.seeding import latent_for
 
 
 @torch.no_grad()

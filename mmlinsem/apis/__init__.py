@@ -1,5 +1,5 @@
 from .closed_form_lse import fit_lse_closed_form, fit_lse_on_annotations, sample_features
-from .dataset_export import export_dataset, finalize_export, label_png, parse_shard, read_meta
+from .dataset_export import export_dataset, finalize_export, parse_shard, read_meta
 from .direction_naming import (direction_grid, directions_markdown, image_change, locality_score,
                                measure_direction, name_directions, parse_layers, pca_directions,
                                sample_wplus, strength_for_change)
@@ -31,11 +31,10 @@ __all__ = [
     'fit_lse_closed_form', 'fit_lse_on_annotations', 'fuse_stroke', 'generalized_eigh',
     'head_jacobian', 'image_change', 'image_scores', 'init_param', 'injected_noise',
     'invert_images', 'invert_paths', 'iter_semantic_image_edit', 'js_divergence', 'keep_mask',
-    'label_png', 'label_size', 'load_edit', 'load_head', 'load_inverted', 'load_photo',
-    'load_wplus', 'locality_score', 'measure_direction', 'ms_ssim', 'name_directions',
-    'parse_layers', 'parse_shard', 'pca_directions', 'predict_logits', 'psnr', 'read_meta',
-    'region_directions', 'region_matrices', 'regularised_loss', 'render', 'sample_features',
-    'sample_wplus', 'save_edit', 'sefa_directions', 'semantic_conditional_sample',
-    'semantic_image_edit', 'ssim', 'strength_for_change', 'style_projections', 'w_statistics',
-    'seg_config_for', 'write_seg_config'
+    'label_size', 'load_edit', 'load_head', 'load_inverted', 'load_photo', 'load_wplus',
+    'locality_score', 'measure_direction', 'ms_ssim', 'name_directions', 'parse_layers',
+    'parse_shard', 'pca_directions', 'predict_logits', 'psnr', 'read_meta', 'region_directions',
+    'region_matrices', 'regularised_loss', 'render', 'sample_features', 'sample_wplus', 'save_edit',
+    'sefa_directions', 'semantic_conditional_sample', 'semantic_image_edit', 'ssim',
+    'strength_for_change', 'style_projections', 'w_statistics', 'seg_config_for', 'write_seg_config'
 ]

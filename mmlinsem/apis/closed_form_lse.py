@@ -14,9 +14,9 @@ import torch.nn.functional as F
 from mmengine.dist import all_reduce, get_rank, get_world_size
 from mmengine.logging import print_log
 
-from mmlinsem.datasets.latent_seed_dataset import latent_for
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.models.utils import sample_points
+from mmlinsem.utils.seeding import latent_for
 
 
 def sample_features(feats: List[torch.Tensor], rows: torch.Tensor, cols: torch.Tensor,

@@ -33,7 +33,6 @@ latents stay in ``latents/``) and the meta is rewritten with ``kept`` decided. I
 rerun with another fraction: ``kept`` is recomputed from the scores and files moved back.
 """
 import contextlib
-import io
 import json
 import math
 import os
@@ -42,16 +41,14 @@ import sys
 import time
 from typing import List, Optional, Sequence, Tuple
 
-import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image
 
-from mmlinsem.compat import atomic_write, temp_target
-from mmlinsem.datasets.latent_seed_dataset import latent_for, sample_seed
 from mmlinsem.errors import MMLinsemError
+from mmlinsem.utils.fileio import atomic_write, temp_target, write_label_png, write_npy, write_png
+from mmlinsem.utils.seeding import latent_for, noise_for, sample_seed
 from mmlinsem.visualization import default_palette, img_to_uint8
-from .head_ensemble import ensemble_predict, noise_for
+from .head_ensemble import ensemble_predict
 from .segmenter_config import DEFAULT_SEG_RECIPE, save_seg_config, seg_config_for
 from .uncertainty import keep_mask
 
@@ -99,31 +96,6 @@ def parse_shard(text: str) -> Tuple[int, int]:
 
 
 # ------------------------------------------------------------------------ writing
-def _png_bytes(image: Image.Image) -> bytes:
-    buf = io.BytesIO()
-    image.save(buf, format='PNG', compress_level=6)
-    return buf.getvalue()
-
-
-def label_png(mask: np.ndarray, palette) -> Image.Image:
-    """A palette-mode ('P') PNG image whose pixel values are the class indices.
-
-    Args:
-        mask (np.ndarray): (H, W) class indices (255 = ignore).
-        palette (list): RGB colours of the classes.
-    """
-    img = Image.fromarray(mask.astype(np.uint8), mode='P')
-    flat = [int(c) for rgb in palette for c in rgb][:768]
-    img.putpalette(flat + [255] * (768 - len(flat)))  # 255 (ignore) and beyond: white
-    return img
-
-
-def _npy_bytes(array: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    np.save(buf, array)
-    return buf.getvalue()
-
-
 def read_meta(out: str) -> dict:
     """index -> record of ``OUT/meta.jsonl`` (a torn last line is ignored; the last
     record of an index wins).
@@ -373,15 +345,11 @@ def export_dataset(model,
             for i in todo:
                 j = i - idx[0]
                 name, split = sample_name(i), split_of(seed, i, val_frac)
-                atomic_write(
+                write_png(
                     osp.join(out, 'img_dir', split, name + '.png'),
-                    _png_bytes(Image.fromarray(img_to_uint8(img[j]).numpy(), mode='RGB')))
-                atomic_write(
-                    osp.join(out, 'ann_dir', split, name + '.png'),
-                    _png_bytes(label_png(labels[j], palette)))
-                atomic_write(
-                    osp.join(out, 'latents', name + '.npy'),
-                    _npy_bytes(wp[j].float().cpu().numpy()))
+                    img_to_uint8(img[j]).numpy())
+                write_label_png(osp.join(out, 'ann_dir', split, name + '.png'), labels[j], palette)
+                write_npy(osp.join(out, 'latents', name + '.npy'), wp[j].cpu().numpy())
                 _append_meta(
                     out,
                     dict(

@@ -17,9 +17,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from mmlinsem.datasets.latent_seed_dataset import latent_for
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.models.generators import LayerSpec, fixed_noise, move_wplus, parse_layers
+from mmlinsem.utils.seeding import latent_for
 from mmlinsem.visualization import colorize, default_palette, grid, img_to_uint8
 
 

@@ -15,8 +15,8 @@ from typing import Optional
 import numpy as np
 import torch
 
-from mmlinsem.compat import atomic_write
 from mmlinsem.errors import MMLinsemError
+from mmlinsem.utils.fileio import atomic_write, reading
 from .latent_optim import to_wp
 
 EDIT_FORMAT = 'mmlinsem-edit-v1'
@@ -56,13 +56,10 @@ def load_edit(path: str, num_latents: Optional[int] = None, channels: Optional[i
     if not osp.isfile(path):
         raise MMLinsemError(f'edit file not found: {path} (save one with the app\'s "Save edit" '
                             f'or mmlinsem.apis.save_edit)')
-    try:
+    with reading(path, 'it is not an mmlinsem edit file (an .npz with delta, region, meta)'):
         with np.load(path, allow_pickle=False) as data:
             delta, region = data['delta'], data['region']
             meta = json.loads(str(data['meta']))
-    except Exception as err:  # noqa: B902 -- any unreadable file is the same user error
-        raise MMLinsemError(f'{path} is not an mmlinsem edit file (an .npz with delta, '
-                            f'region, meta): {type(err).__name__}') from None
     if not isinstance(meta, dict) or meta.get('format') != EDIT_FORMAT or delta.ndim != 2:
         raise MMLinsemError(f'{path} is not an mmlinsem edit file ({EDIT_FORMAT})')
     want = (num_latents, channels)

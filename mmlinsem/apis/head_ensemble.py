@@ -9,8 +9,8 @@ from typing import List, Optional, Sequence
 import torch
 import torch.nn.functional as F
 
-from mmlinsem.datasets.latent_seed_dataset import latent_for, sample_seed
 from mmlinsem.errors import MMLinsemError
+from mmlinsem.utils.seeding import latent_for, noise_for, sample_seed
 from .uncertainty import ensemble_uncertainty
 
 
@@ -45,14 +45,6 @@ def load_head(model, checkpoint: str) -> torch.nn.Module:
         raise MMLinsemError(f'{checkpoint} does not fit the config head: '
                             f'{str(err).splitlines()[0]}') from None
     return head.eval()
-
-
-def noise_for(generator, seeds, device):
-    """Per-sample noise of a ``noise='random'`` generator, a function of the seeds."""
-    if generator.noise != 'random':
-        return None
-    maps = [generator.make_noise(1, torch.Generator().manual_seed(int(s))) for s in seeds]
-    return [torch.cat([m[i] for m in maps]).to(device) for i in range(len(maps[0]))]
 
 
 def _lse_template(model):

@@ -7,12 +7,11 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmengine.runner.checkpoint import load_checkpoint
 
-from mmlinsem.datasets.latent_seed_dataset import latent_for
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.registry import MODELS, build_in_scope
 from mmlinsem.utils.checkpoint_io import HEAD_CHECKPOINT, expecting
-from mmlinsem.utils.config_errors import remember_config
-from mmlinsem.utils.paths import resolve_path
+from mmlinsem.utils.config_io import load_config
+from mmlinsem.utils.seeding import latent_for
 from .latent_optim import label_size, predict_logits
 
 
@@ -31,10 +30,7 @@ class LinSemInferencer:
                  checkpoint: Optional[str] = None,
                  device: str = 'cpu',
                  cfg_options: Optional[dict] = None):
-        cfg = Config.fromfile(resolve_path(config)) if isinstance(config, str) else config
-        if cfg_options:
-            cfg.merge_from_dict(cfg_options)
-        remember_config(cfg)  # names the path of a wrong config key (tools' run_main)
+        cfg = load_config(config, cfg_options)  # also names a wrong key later (run_main)
         if cfg.model.get('type') != 'SemanticExtractor':
             raise MMLinsemError(f'expected a SemanticExtractor config, got model type '
                                 f'{cfg.model.get("type")!r}')

@@ -13,7 +13,6 @@ RGB. Outputs of an inversion folder, per photo ``STEM``::
     metrics.json        settings, PSNR / MS-SSIM / seconds per photo and their means
 """
 import io
-import json
 import os.path as osp
 import re
 from typing import List, Optional, Sequence
@@ -22,26 +21,36 @@ import numpy as np
 import torch
 from PIL import Image
 
-from mmlinsem.compat import atomic_write
 from mmlinsem.errors import MMLinsemError
+from mmlinsem.utils.fileio import (atomic_write, reading, write_json, write_label_png, write_npy,
+                                   write_png)
 
 LAYOUT = ('latents', 'masks', 'images', 'photos', 'noise', 'overlays')
 
 
+def min_photo_side(size) -> int:
+    """The shortest photo side that is inverted at GAN size ``size`` (H, W): a quarter of
+    the GAN's side, and at least 8 px -- below that the resize to the GAN's size invents
+    the picture instead of reproducing it."""
+    return max(8, min(int(v) for v in size) // 4)
+
+
 def load_photo(path: str, size) -> torch.Tensor:
     """A photo as a (3, H, W) RGB tensor in [-1, 1] at ``size`` (H, W): centre-cropped to a
-    square, then resized. A missing or unreadable file is one error naming it."""
+    square, then resized. A missing or unreadable file, or a photo shorter than
+    :func:`min_photo_side`, is one error naming it."""
     if not osp.isfile(path):
         raise MMLinsemError(f'image not found: {path}')
-    try:
+    with reading(f'image {path}', 'expected a PNG/JPEG/... image PIL can open'):
         with Image.open(path) as im:
             im.load()
             im = im.convert('RGB')
-    except Exception as err:  # noqa: BLE001 - any unreadable file is one message
-        raise MMLinsemError(f'cannot read image {path}: expected a PNG/JPEG/... image PIL can '
-                            f'open, got {type(err).__name__}') from None
     w, h = im.size
     side = min(w, h)
+    if side < min_photo_side(size):
+        raise MMLinsemError(
+            f'image {path} is {w}x{h} px; a {int(size[0])} px GAN inverts photos whose '
+            f'shorter side is at least {min_photo_side(size)} px (a quarter of its size)')
     left, top = (w - side) // 2, (h - side) // 2
     im = im.crop((left, top, left + side, top + side))
     out_h, out_w = (int(v) for v in size)
@@ -65,30 +74,6 @@ def photo_stems(paths: Sequence[str]) -> List[str]:
     return stems
 
 
-def _png(image: Image.Image) -> bytes:
-    buf = io.BytesIO()
-    image.save(buf, format='PNG')
-    return buf.getvalue()
-
-
-def write_index_png(path: str, mask: np.ndarray, palette) -> None:
-    """A palette-mode PNG whose pixel values are the class indices (looks coloured)."""
-    img = Image.fromarray(np.asarray(mask, dtype=np.uint8), mode='P')
-    flat = [int(c) for rgb in palette for c in rgb][:768]
-    img.putpalette(flat + [255] * (768 - len(flat)))
-    atomic_write(path, _png(img))
-
-
-def write_rgb_png(path: str, image: np.ndarray) -> None:
-    atomic_write(path, _png(Image.fromarray(np.asarray(image, dtype=np.uint8), mode='RGB')))
-
-
-def write_npy(path: str, array: np.ndarray) -> None:
-    buf = io.BytesIO()
-    np.save(buf, np.asarray(array, dtype=np.float32))
-    atomic_write(path, buf.getvalue())
-
-
 def write_noise(path: str, maps: Sequence[torch.Tensor]) -> None:
     buf = io.BytesIO()
     np.savez(
@@ -97,10 +82,6 @@ def write_noise(path: str, maps: Sequence[torch.Tensor]) -> None:
             for i, m in enumerate(maps)
         })
     atomic_write(path, buf.getvalue())
-
-
-def write_json(path: str, value) -> None:
-    atomic_write(path, (json.dumps(value, indent=2) + '\n').encode())
 
 
 def noise_path(latent_path: str) -> str:
@@ -117,12 +98,9 @@ def load_inverted(latent_path: str, num_latents: int):
     path = noise_path(latent_path)
     if not osp.isfile(path):
         return latent, None
-    try:
+    with reading(f'noise maps {path}', 'expected the noise_0.. arrays written by tools/invert.py'):
         with np.load(path) as data:
             maps = [torch.from_numpy(data[f'noise_{i}']).float() for i in range(len(data.files))]
-    except Exception as err:  # noqa: BLE001
-        raise MMLinsemError(f'cannot read noise maps {path}: {type(err).__name__}: expected '
-                            'the noise_0.. arrays written by tools/invert.py') from None
     return latent, [m.reshape(1, 1, *m.shape[-2:]) for m in maps]
 
 
@@ -140,18 +118,18 @@ def save_inversion(out: str,
     recon = img_to_uint8(result['images'][index]).numpy()
     shown = img_to_uint8(photo).numpy()
     write_npy(osp.join(out, 'latents', stem + '.npy'), result['latents'][index].cpu().numpy())
-    write_rgb_png(osp.join(out, 'images', stem + '.png'), recon)
-    write_rgb_png(osp.join(out, 'photos', stem + '.png'), shown)
+    write_png(osp.join(out, 'images', stem + '.png'), recon)
+    write_png(osp.join(out, 'photos', stem + '.png'), shown)
     if result.get('noise') is not None:
         write_noise(
             osp.join(out, 'noise', stem + '.npz'), [m[index:index + 1] for m in result['noise']])
     tiles, headers = [shown, recon], ['photo', 'reconstruction']
     if mask is not None:
-        write_index_png(osp.join(out, 'masks', stem + '.png'), mask, palette)
+        write_label_png(osp.join(out, 'masks', stem + '.png'), mask, palette)
         shown_mask = _at(mask, recon.shape[:2])
         tiles += [colorize(shown_mask, palette), overlay(shown, shown_mask, palette)]
         headers += ['mask', 'on photo']
-    write_rgb_png(
+    write_png(
         osp.join(out, 'overlays', stem + '.png'),
         labelled_grid([tiles], headers, classes, palette, scale=scale))
 

@@ -13,6 +13,7 @@ from typing import Callable, Dict
 import torch
 
 from mmlinsem.errors import MMLinsemError
+from mmlinsem.utils.fileio import reading
 from .image_quality import ms_ssim
 
 #: torchvision checkpoint file of each LPIPS backbone
@@ -56,11 +57,8 @@ def build_lpips(name: str = 'lpips', device='cpu') -> torch.nn.Module:
     except ImportError:
         raise MMLinsemError(f'--loss {name} needs the lpips package; use pixel+msssim') from None
     metric = lpips.LPIPS(net=LPIPS_BACKBONES[name][0], pnet_rand=True, verbose=False)
-    try:
+    with reading(f'the LPIPS backbone {path}'):
         state = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as err:  # noqa: BLE001 - any unreadable file is one message
-        raise MMLinsemError(
-            f'cannot read the LPIPS backbone {path}: {type(err).__name__}') from None
     # The backbone's slices keep torchvision's layer indices (slice1.0 = features.0, ...).
     own = metric.net.state_dict()
     mapped = {k: state.get('features.' + k.split('.', 1)[1]) for k in own}

@@ -14,8 +14,8 @@ from typing import Optional, Sequence
 from mmengine.config import Config, ConfigDict
 from mmengine.runner import Runner
 
-from mmlinsem.compat import atomic_write
 from mmlinsem.errors import MMLinsemError
+from mmlinsem.utils.fileio import atomic_write
 from mmlinsem.utils.paths import resolve_path
 
 CONFIG_NAME = 'seg_config.py'

@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image
 
 from mmlinsem.errors import MMLinsemError
+from mmlinsem.utils.fileio import reading
 
 PAINTED_ALPHA = 128
 PRELOAD_ALPHA = 170
@@ -120,7 +121,7 @@ def read_index_png(data: bytes,
         raise MMLinsemError(f'upload too large: {len(data)} bytes, at most {max_bytes}')
     if not data.startswith(b'\x89PNG\r\n\x1a\n'):
         raise MMLinsemError('expected a PNG file of class indices (one channel or palette)')
-    try:
+    with reading('the PNG'):
         img = Image.open(io.BytesIO(data))
         if img.width * img.height > 4096 * 4096:
             raise MMLinsemError(f'PNG too large: {img.width}x{img.height} pixels')
@@ -128,10 +129,6 @@ def read_index_png(data: bytes,
             raise MMLinsemError(f'expected a one-channel or palette index PNG, got mode '
                                 f'{img.mode}')
         mask = np.array(img)
-    except MMLinsemError:
-        raise
-    except Exception as err:  # noqa: BLE001 - a corrupt upload is one line
-        raise MMLinsemError(f'cannot read the PNG: {type(err).__name__}') from None
     if mask.shape != tuple(size):
         raise MMLinsemError(f'index PNG must be {size[1]}x{size[0]} (W x H), got '
                             f'{mask.shape[1]}x{mask.shape[0]}')

@@ -18,9 +18,9 @@ import torch
 from mmlinsem.apis import (LinSemInferencer, apply_edit, color_edit, edit_delta, edit_wplus,
                            fit_lse_on_annotations, iter_semantic_image_edit, label_size, load_edit,
                            predict_logits, save_edit, sefa_directions)
-from mmlinsem.datasets import AnnotationStore, latent_for, safe_name
+from mmlinsem.datasets import AnnotationStore, safe_name
 from mmlinsem.errors import MMLinsemError
-from mmlinsem.utils import save_head_checkpoint
+from mmlinsem.utils import latent_for, save_head_checkpoint
 from mmlinsem.visualization import colorize, default_palette, img_to_uint8, legend
 from .canvas import mask_from_layer, mask_layer, read_index_png, stroke_from_layer, upscale
 

@@ -10,7 +10,6 @@ between leaves a mask without a latent, which :meth:`AnnotationStore.repair` mov
 """
 import contextlib
 import fcntl
-import io
 import os
 import os.path as osp
 import re
@@ -21,8 +20,8 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 from PIL import Image
 
-from mmlinsem.compat import atomic_write
 from mmlinsem.errors import MMLinsemError
+from mmlinsem.utils.fileio import atomic_write, npy_bytes, write_png
 from .annotated_latent_dataset import load_latent, load_mask
 
 _NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$')
@@ -37,12 +36,6 @@ def safe_name(name: str, what: str = 'annotation name') -> str:
         raise MMLinsemError(f'{what} must be 1-64 letters, digits, "_" or "-" '
                             f'(starting with a letter or digit), got {name[:80]!r}')
     return name
-
-
-def _png_bytes(array: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(array).save(buf, format='PNG')
-    return buf.getvalue()
 
 
 class AnnotationStore:
@@ -100,16 +93,14 @@ class AnnotationStore:
         mask = self.check_mask(mask)
         latent = np.asarray(
             latent.detach().cpu() if hasattr(latent, 'detach') else latent, dtype=np.float32)
-        buf = io.BytesIO()
-        np.save(buf, latent)
         with self.locked():
             if not overwrite and name in self.names():
                 raise MMLinsemError(f'annotation {name!r} exists in {self.root}; choose '
                                     'another name or overwrite it')
             if image is not None:
-                atomic_write(self._path('images', name, '.png'), _png_bytes(image))
-            atomic_write(self._path('masks', name, '.png'), _png_bytes(mask))
-            atomic_write(self._path('latents', name, '.npy'), buf.getvalue())
+                write_png(self._path('images', name, '.png'), image)
+            write_png(self._path('masks', name, '.png'), mask)
+            atomic_write(self._path('latents', name, '.npy'), npy_bytes(latent))
         return name
 
     def names(self) -> List[str]:

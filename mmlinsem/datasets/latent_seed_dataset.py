@@ -1,26 +1,13 @@
-"""Synthetic dataset: index -> seed -> latent, a pure function of (seed, index)."""
+"""Synthetic dataset: index -> seed -> latent, a pure function of (seed, index)
+(:mod:`mmlinsem.utils.seeding`)."""
 from typing import Optional
 
-import numpy as np
-import torch
 from torch.utils.data import Dataset
 
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.registry import DATASETS
+from mmlinsem.utils.seeding import latent_for, sample_seed
 from mmlinsem.visualization import default_palette
-
-
-def sample_seed(seed: int, index: int) -> int:
-    """A 63-bit seed that depends only on (seed, index); ``index`` >= 0."""
-    if int(index) < 0:
-        raise MMLinsemError(f'sample index must be >= 0, got {index}')
-    state = np.random.SeedSequence([int(seed) & 0xFFFFFFFF, int(index)]).generate_state(2)
-    return int((int(state[0]) << 31) ^ int(state[1])) & ((1 << 63) - 1)
-
-
-def latent_for(seed: int, index: int, shape) -> torch.Tensor:
-    gen = torch.Generator().manual_seed(sample_seed(seed, index))
-    return torch.randn(*shape, generator=gen)
 
 
 @DATASETS.register_module()

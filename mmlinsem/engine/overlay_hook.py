@@ -7,8 +7,8 @@ from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 
 from mmlinsem.registry import HOOKS
-from mmlinsem.visualization import (auto_scale, colorize, default_palette, error_map, labelled_grid,
-                                    save_rgb)
+from mmlinsem.utils import write_png
+from mmlinsem.visualization import auto_scale, colorize, default_palette, error_map, labelled_grid
 
 
 @HOOKS.register_module()
@@ -74,7 +74,7 @@ class OverlayHook(Hook):
         scale = self.scale or auto_scale(self._rows[0][0].shape[0])
         folder = self.show_dir or osp.join(runner.work_dir, self.out_dir)
         picture = labelled_grid(rows, headers, classes, palette, scale=scale)
-        save_rgb(osp.join(folder, f'{tag}_iter{runner.iter}.png'), picture)
+        write_png(osp.join(folder, f'{tag}_iter{runner.iter}.png'), picture)
         self._rows = []
 
     def after_val_iter(self, runner, batch_idx, data_batch=None, outputs=None):

@@ -8,11 +8,11 @@ from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 from torch import nn
 
-from mmlinsem.datasets.latent_seed_dataset import sample_seed
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.registry import MODELS, build_in_scope
 from mmlinsem.utils.checkpoint_io import describe_keys, last_path
 from mmlinsem.utils.misc import unwrap_model
+from mmlinsem.utils.seeding import noise_for, sample_seed
 from mmlinsem.visualization import img_to_uint8
 from . import arch_state
 
@@ -143,20 +143,13 @@ class SemanticExtractor(BaseModel):
             labels = labels.long()
         return z, labels
 
-    def _noise(self, seeds, device):
-        if self.generator.noise != 'random' or seeds is None:
-            return None
-        per_sample = [
-            self.generator.make_noise(1,
-                                      torch.Generator().manual_seed(int(s))) for s in seeds
-        ]
-        return [torch.cat([n[i] for n in per_sample]).to(device) for i in range(len(per_sample[0]))]
-
     def generate(self, z: torch.Tensor, seeds=None, space: Optional[str] = None):
         """Images, features and teacher labels (no grad)."""
         with torch.no_grad():
             img, feats = self.generator(
-                z, space=space or self.latent_space, noise=self._noise(seeds, z.device))
+                z,
+                space=space or self.latent_space,
+                noise=noise_for(self.generator, seeds, z.device))
             labels = self.teacher(img) if self.teacher is not None else None
         return img, feats, labels
 

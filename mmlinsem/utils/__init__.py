@@ -1,18 +1,16 @@
-"""Helpers of the command-line tools and of the package itself."""
-from mmlinsem.compat import atomic_write
+"""The bottom layer: files, paths, seeds, checkpoints; imports nothing of mmlinsem above it."""
 from .checkpoint_io import (HEAD_CHECKPOINT, TRAIN_CHECKPOINT, expecting, read_checkpoint,
                             save_head_checkpoint)
-from .cli import (PACKAGE_DIR, REPO_ROOT, adapt_launcher, add_pipeline_args, amp_from_args,
-                  build_runner, check_amp, config_from_args, inferencer_from_args, load_config,
-                  parse_common, run_main, run_tool_checked, tool_path)
-from .fewshot_recipe import fewshot_iters, fewshot_train_options
-from .inversion_args import add_inversion_args, inversion_kwargs
+from .fileio import (atomic_write, label_png, reading, write_json, write_label_png, write_npy,
+                     write_png)
 from .misc import unwrap_model
+from .paths import PACKAGE_DIR, REPO_ROOT, resolve_path
+from .safe_load import UnsafeCheckpointError, safe_torch_load, trust_checkpoints
+from .seeding import latent_for, noise_for, sample_seed
 
 __all__ = [
-    'HEAD_CHECKPOINT', 'TRAIN_CHECKPOINT', 'expecting', 'fewshot_iters', 'fewshot_train_options',
-    'read_checkpoint', 'add_inversion_args', 'inversion_kwargs', 'PACKAGE_DIR', 'REPO_ROOT',
-    'adapt_launcher', 'add_pipeline_args', 'amp_from_args', 'atomic_write', 'build_runner',
-    'check_amp', 'config_from_args', 'inferencer_from_args', 'load_config', 'parse_common',
-    'run_main', 'run_tool_checked', 'save_head_checkpoint', 'tool_path', 'unwrap_model'
+    'HEAD_CHECKPOINT', 'TRAIN_CHECKPOINT', 'expecting', 'read_checkpoint', 'save_head_checkpoint',
+    'atomic_write', 'label_png', 'reading', 'write_json', 'write_label_png', 'write_npy',
+    'write_png', 'unwrap_model', 'PACKAGE_DIR', 'REPO_ROOT', 'resolve_path', 'latent_for',
+    'noise_for', 'sample_seed', 'UnsafeCheckpointError', 'safe_torch_load', 'trust_checkpoints'
 ]

@@ -8,7 +8,9 @@ segmentor files and by the tools' config loading.
 """
 import os.path as osp
 
-from .cli import PACKAGE_DIR, REPO_ROOT
+#: the ``mmlinsem`` package folder; its parent is the repository root of a checkout
+PACKAGE_DIR = osp.dirname(osp.dirname(osp.abspath(__file__)))
+REPO_ROOT = osp.dirname(PACKAGE_DIR)
 
 #: folders searched, in order, for relative paths missing from the working directory
 PROJECT_ROOTS = (REPO_ROOT, osp.join(PACKAGE_DIR, '.mim'))

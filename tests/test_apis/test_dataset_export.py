@@ -142,7 +142,7 @@ def test_export_layout_pngs_and_mmseg_config(tiny, tmp_path):
     assert dropped == sorted(np.argsort(scores)[-2:].tolist())  # the two most uncertain
     # recompute labels and scores from scratch: the files hold exactly the ensemble's
     from mmlinsem.apis import ensemble_predict
-    from mmlinsem.datasets.latent_seed_dataset import latent_for
+    from mmlinsem.utils.seeding import latent_for
     z = torch.stack([latent_for(0, i, (model.generator.noise_size, )) for i in range(4)])
     with torch.no_grad():
         img, feats = model.generator(model.generator.to_wp(z, 'z'), space='w+', truncate=False)
@@ -283,7 +283,7 @@ def test_bootstrap_ensemble_members_differ_and_are_reproducible(tiny, tmp_path):
             assert torch.equal(p, q)
     # the fit is a real fit: on its own annotated (teacher) samples a member agrees with
     # the teacher far more than chance
-    from mmlinsem.datasets.latent_seed_dataset import latent_for
+    from mmlinsem.utils.seeding import latent_for
     z = torch.stack([latent_for(1116, i, (16, )) for i in range(4)])
     with torch.no_grad():
         img, feats = model.generator(z, space='z')
@@ -322,8 +322,7 @@ def test_load_head(tiny, tmp_path):
 
 
 def test_teacher_labelled_export_holds_the_teachers_labels(tiny, tmp_path):
-    from mmlinsem.apis.head_ensemble import noise_for
-    from mmlinsem.datasets import sample_seed
+    from mmlinsem.utils import noise_for, sample_seed
     model, heads = tiny
     out = tmp_path / 'distilled'
     stats = export_dataset(

@@ -9,8 +9,8 @@ import pytest
 from conftest import ROOT
 
 PACKAGES = [
-    'mmlinsem', 'mmlinsem.apis', 'mmlinsem.analysis', 'mmlinsem.datasets', 'mmlinsem.engine',
-    'mmlinsem.evaluation', 'mmlinsem.models', 'mmlinsem.utils'
+    'mmlinsem', 'mmlinsem.apis', 'mmlinsem.analysis', 'mmlinsem.cli', 'mmlinsem.datasets',
+    'mmlinsem.engine', 'mmlinsem.evaluation', 'mmlinsem.models', 'mmlinsem.utils'
 ]
 
 

@@ -3,7 +3,7 @@ import numpy as np
 import torch
 
 import mmlinsem
-from mmlinsem import compat
+from mmlinsem.compat import stylegan_ops as compat
 from mmlinsem.registry import MODELS
 from conftest import run_tool
 
@@ -128,13 +128,12 @@ def test_internal_builds_do_not_depend_on_the_current_default_scope():
 def test_one_atomic_writer_serves_pictures_and_checkpoints(tmp_path, monkeypatch):
     import numpy as np
 
-    import mmlinsem.compat as compat
-    import mmlinsem.visualization as vis
+    import mmlinsem.utils.fileio as fileio
     calls = []
-    real = compat.atomic_write
-    monkeypatch.setattr(vis, 'atomic_write', lambda p, d: calls.append(p) or real(p, d))
+    real = fileio.atomic_write
+    monkeypatch.setattr(fileio, 'atomic_write', lambda p, d: calls.append(p) or real(p, d))
     path = tmp_path / 'pics' / 'a.png'
-    vis.save_rgb(str(path), np.zeros((4, 5, 3), np.uint8))
+    fileio.write_png(str(path), np.zeros((4, 5, 3), np.uint8))
     assert calls == [str(path)] and path.is_file()
     assert [p.name for p in path.parent.iterdir()] == ['a.png']
     import cv2

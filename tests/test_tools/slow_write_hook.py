@@ -8,9 +8,9 @@ file, drops ``MMLINSEM_TEST_MARKER`` and sleeps (the kill lands mid-write);
 import os
 import time
 
-from mmlinsem import compat
+from mmlinsem.utils import fileio
 
-_write = compat.atomic_write
+_write = fileio.atomic_write
 
 
 def _marked_pause():
@@ -33,4 +33,4 @@ def _observable_write(filepath, data):
         _marked_pause()
 
 
-compat.atomic_write = _observable_write
+fileio.atomic_write = _observable_write

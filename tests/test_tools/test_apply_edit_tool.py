@@ -13,8 +13,7 @@ CFG = 'tests/configs/tiny_lse.py'
 @pytest.fixture(scope='module')
 def saved(tmp_path_factory):
     from mmlinsem.apis import LinSemInferencer, edit_delta, save_edit, semantic_image_edit
-    from mmlinsem.datasets import latent_for
-    from mmlinsem.utils import save_head_checkpoint
+    from mmlinsem.utils import latent_for, save_head_checkpoint
     root = tmp_path_factory.mktemp('apply_edit')
     inf = LinSemInferencer(CFG)
     ckpt = save_head_checkpoint(inf.model, str(root / 'head.pth'))

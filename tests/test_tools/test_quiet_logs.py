@@ -1,5 +1,5 @@
 """Issue 12.10: a run's log shows progress, metrics and where outputs went -- not the
-known-harmless third-party noise mmlinsem silences (mmlinsem/compat.py) or fixes."""
+known-harmless third-party noise mmlinsem silences (mmlinsem/compat/) or fixes."""
 import os
 import re
 

@@ -16,7 +16,7 @@ import os
 import os.path as osp
 import time
 
-from mmlinsem.utils import run_main
+from mmlinsem.cli import run_main
 
 TABS = ('sample', 'annotate', 'train', 'edit', 'condition', 'directions')
 

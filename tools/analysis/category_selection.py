@@ -16,7 +16,7 @@ import json
 import os
 import os.path as osp
 
-from mmlinsem.utils import run_main, run_tool_checked
+from mmlinsem.cli import run_main, run_tool_checked
 
 
 def parse_args():

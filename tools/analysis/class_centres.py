@@ -12,7 +12,7 @@ import json
 import os
 import os.path as osp
 
-from mmlinsem.utils import run_main
+from mmlinsem.cli import run_main
 
 
 def parse_args():
@@ -34,7 +34,8 @@ def main():
     from mmlinsem.analysis import (class_centres, evaluate_extractor, forge_lse_from_centres,
                                    markdown_table)
     from mmlinsem.apis import LinSemInferencer
-    from mmlinsem.visualization import default_palette, grid, img_to_uint8, overlay, save_rgb
+    from mmlinsem.utils import write_png
+    from mmlinsem.visualization import default_palette, grid, img_to_uint8, overlay
     forged = LinSemInferencer(args.config, device=args.device)
     centres = class_centres(forged.model, args.num_images, args.pixels_per_image)
     forge_lse_from_centres(forged.model, centres)
@@ -67,7 +68,7 @@ def main():
         row = [img, overlay(img, segs[0]['teacher_masks'][i].cpu().numpy(), pal)]
         row += [overlay(img, s['masks'][i].cpu().numpy(), pal) for s in segs]
         rows.append(row)
-    save_rgb(osp.join(args.out, 'centres_vs_lse.png'), grid(rows, scale=2))
+    write_png(osp.join(args.out, 'centres_vs_lse.png'), grid(rows, scale=2))
     line = f"class centres mIoU {res['centres']['mIoU']:.2f}"
     if 'trained_lse' in res:
         line += f"; trained LSE mIoU {res['trained_lse']['mIoU']:.2f}"

@@ -16,8 +16,8 @@ import os.path as osp
 
 import yaml
 
+from mmlinsem.cli import run_main
 from mmlinsem.errors import MMLinsemError
-from mmlinsem.utils import run_main
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 

@@ -11,7 +11,7 @@ import json
 import os
 import os.path as osp
 
-from mmlinsem.utils import run_main
+from mmlinsem.cli import run_main
 
 
 def parse_args():

@@ -30,8 +30,8 @@ import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from mmlinsem.cli import fewshot_iters, fewshot_train_options, run_main, run_tool_checked
 from mmlinsem.utils import REPO_ROOT as ROOT
-from mmlinsem.utils import fewshot_iters, fewshot_train_options, run_main, run_tool_checked
 
 
 def parse_args():
@@ -244,7 +244,8 @@ def predictions_figure(eval_root, results, classes, palette, path, num=6):
     import numpy as np
     from PIL import Image
 
-    from mmlinsem.visualization import auto_scale, colorize, labelled_grid, save_rgb
+    from mmlinsem.utils import write_png
+    from mmlinsem.visualization import auto_scale, colorize, labelled_grid
     names = results['teacher']['names'][:num]
     rows = []
     for i, name in enumerate(names):
@@ -255,7 +256,7 @@ def predictions_figure(eval_root, results, classes, palette, path, num=6):
         rows.append(row)
     headers = ['image', 'truth'] + list(results)
     scale = auto_scale(rows[0][0].shape[0], 192)
-    save_rgb(path, labelled_grid(rows, headers, classes, palette, scale=scale))
+    write_png(path, labelled_grid(rows, headers, classes, palette, scale=scale))
 
 
 def table_markdown(rows, classes):

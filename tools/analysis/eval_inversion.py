@@ -18,7 +18,7 @@ import argparse
 import json
 import os.path as osp
 
-from mmlinsem.utils import run_main
+from mmlinsem.cli import run_main
 
 VAL_INDEX_OFFSET = 1_000_000_000  # as tools/make_toy_dataset.py
 
@@ -97,7 +97,7 @@ def main():
     import torch
 
     from mmlinsem.apis import LinSemInferencer, invert_images
-    from mmlinsem.compat import atomic_write
+    from mmlinsem.utils import atomic_write
     inf = LinSemInferencer(args.config, args.head, device=args.device)
     model = inf.model
     size, settings = check_setup(model, args)
@@ -182,8 +182,8 @@ def figure(args, model, photos, gts, kept, np):
 
     from mmlinsem.apis import (blend_edit, box_stroke, injected_noise, label_size,
                                semantic_image_edit)
-    from mmlinsem.visualization import (colorize, default_palette, img_to_uint8, labelled_grid,
-                                        save_rgb)
+    from mmlinsem.utils import write_png
+    from mmlinsem.visualization import colorize, default_palette, img_to_uint8, labelled_grid
     classes = list(model.classes)
     pal = default_palette(len(classes))
     label = classes.index(args.edit_label)
@@ -208,7 +208,7 @@ def figure(args, model, photos, gts, kept, np):
             img_to_uint8(blend['image']).numpy()
         ])
     headers = ['photo', 'reconstruction', 'head mask', 'ground truth', f'+{args.edit_label} (SIE)']
-    save_rgb(args.figure, labelled_grid(rows, headers, classes, pal, scale=4))
+    write_png(args.figure, labelled_grid(rows, headers, classes, pal, scale=4))
     print(f'figure written to {args.figure}')
 
 

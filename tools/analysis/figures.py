@@ -18,7 +18,7 @@ import json
 import os
 import os.path as osp
 
-from mmlinsem.utils import run_main
+from mmlinsem.cli import run_main
 
 
 def parse_args():
@@ -80,7 +80,8 @@ def curves(args):
 def qualitative(args):
     from mmlinsem.apis import LinSemInferencer
     from mmlinsem.errors import MMLinsemError
-    from mmlinsem.visualization import colorize, default_palette, grid, img_to_uint8, save_rgb
+    from mmlinsem.utils import write_png
+    from mmlinsem.visualization import colorize, default_palette, grid, img_to_uint8
     segs, names = [], []
     for spec in args.models:
         parts = spec.split(':')
@@ -96,7 +97,7 @@ def qualitative(args):
             img_to_uint8(segs[0]['images'][i]).cpu().numpy(),
             colorize(segs[0]['teacher_masks'][i].cpu().numpy(), pal)
         ] + [colorize(s['masks'][i].cpu().numpy(), pal) for s in segs])
-    save_rgb(args.out, grid(rows, scale=2))
+    write_png(args.out, grid(rows, scale=2))
     print('columns: image | teacher | ' + ' | '.join(names))
 
 

@@ -11,7 +11,7 @@ import json
 import os
 import os.path as osp
 
-from mmlinsem.utils import run_main
+from mmlinsem.cli import run_main
 
 
 def parse_args():
@@ -33,7 +33,8 @@ def main():
 
     from mmlinsem.analysis import layerwise_miou, layerwise_predictions
     from mmlinsem.apis import LinSemInferencer
-    from mmlinsem.visualization import colorize, default_palette, grid, img_to_uint8, save_rgb
+    from mmlinsem.utils import write_png
+    from mmlinsem.visualization import colorize, default_palette, grid, img_to_uint8
     inf = LinSemInferencer(args.config, args.checkpoint, device=args.device)
     res = layerwise_miou(inf.model, args.num_samples)
     res['layers_names'] = list(inf.model.generator.layer_names)
@@ -46,7 +47,7 @@ def main():
                     [colorize(m[i].cpu().numpy(), pal)
                      for m in per_layer] + [colorize(final[i].cpu().numpy(), pal)])
     os.makedirs(args.out, exist_ok=True)
-    save_rgb(osp.join(args.out, 'layerwise_grid.png'), grid(rows, scale=2))
+    write_png(osp.join(args.out, 'layerwise_grid.png'), grid(rows, scale=2))
     with open(osp.join(args.out, 'layerwise.json'), 'w') as f:
         json.dump(res, f, indent=2)
     fig, ax = plt.subplots(figsize=(6, 3.5))

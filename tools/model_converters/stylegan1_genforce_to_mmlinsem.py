@@ -15,7 +15,8 @@ import argparse
 import io
 import os.path as osp
 
-from mmlinsem.utils import atomic_write, run_main
+from mmlinsem.cli import add_trust_arg, run_main
+from mmlinsem.utils import atomic_write
 
 
 def _fused(value):
@@ -36,20 +37,16 @@ def main():
         default='auto',
         help="up-sampling of files in genforce's current layout, which do not record it: "
         "auto (official: fused transposed conv from 128 px), true or false")
+    add_trust_arg(p)
     args = p.parse_args()
-    import pickle
-
     import torch
 
     from mmlinsem.errors import MMLinsemError
     from mmlinsem.models.generators import convert_genforce_state, unwrap_genforce_checkpoint
+    from mmlinsem.utils import read_checkpoint
     if not osp.isfile(args.src):
         raise MMLinsemError(f'input not found: {args.src}')
-    try:
-        obj = torch.load(args.src, map_location='cpu', weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError) as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise MMLinsemError(f'cannot read {args.src} as a torch state dict: {first}') from None
+    obj = read_checkpoint(args.src, expected='a genforce StyleGAN state dict or checkpoint')
     state, entry = unwrap_genforce_checkpoint(obj)
     sd, arch, report = convert_genforce_state(state, fused_scale=args.fused_scale)
     cfg = dict(_scope_='mmlinsem', type='GenforceStyleGANGenerator', **arch)

@@ -1,6 +1,7 @@
 """The command-line flags of the photo-inversion tools (``tools/invert.py``,
 ``tools/segment_real.py``) and the keywords of :func:`mmlinsem.apis.invert_images` they
 give. Imports nothing heavy, so ``--help`` stays fast."""
+from .trust import add_trust_arg
 
 LOSS_HELP = ('reconstruction terms joined by "+": pixel (MSE), msssim (1 - MS-SSIM), lpips '
              '(VGG-16, needs $TORCH_HOME/hub/checkpoints/vgg16-397923af.pth), lpips-alex; '
@@ -10,6 +11,7 @@ LOSS_HELP = ('reconstruction terms joined by "+": pixel (MSE), msssim (1 - MS-SS
 def add_inversion_args(p, out):
     """The flags shared by tools/invert.py and tools/segment_real.py."""
     from mmengine.config import DictAction
+    add_trust_arg(p)
     p.add_argument(
         'images',
         nargs='+',
