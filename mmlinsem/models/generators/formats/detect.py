@@ -45,15 +45,16 @@ def format_of(obj) -> str:
 def convert_loaded(obj) -> Optional[ForeignGenerator]:
     """The mmagic-layout generator of a loaded foreign file; None for mmagic's layout."""
     fmt = format_of(obj)
-    if fmt == 'nvidia':
-        if isinstance(obj, nvidia.PersistentRecord):
-            obj = dict(G_ema=obj)
-        return nvidia.convert(obj)
-    if fmt == 'rosinality':
-        return rosinality.convert(obj)
-    if fmt == 'genforce':
-        return genforce.convert(obj)
-    return None
+    if fmt == 'mmagic':
+        return None
+    if isinstance(obj, nvidia.PersistentRecord):
+        obj = dict(G_ema=obj)
+    reader = dict(nvidia=nvidia, rosinality=rosinality, genforce=genforce)[fmt]
+    try:
+        return reader.convert(obj)
+    except KeyError as err:  # a tensor of the layout is absent
+        raise MMLinsemError(f'{fmt} generator file: the tensor {err.args[0]} that its layout '
+                            'needs is missing') from None
 
 
 def _read_pickle(path: str):

@@ -234,6 +234,11 @@ _GEOMETRY = ('in_size', 'out_size', 'in_sampling_rate', 'out_sampling_rate', 'in
              'use_radial_filters', 'in_channels', 'out_channels')
 
 
+def _plain(value):
+    """numpy values as plain Python numbers / lists (for messages)."""
+    return np.asarray(value).tolist() if isinstance(value, (np.ndarray, np.generic)) else value
+
+
 def _same(a, b) -> bool:
     try:
         return np.allclose(
@@ -343,8 +348,9 @@ def _convert_sg3(g: PersistentRecord, state: dict) -> ForeignGenerator:
             if attr in theirs.state and hasattr(
                     ours, attr) and not _same(theirs.state[attr], getattr(ours, attr)):
                 raise MMLinsemError(
-                    f'{layout}: layer {name} has {attr}={theirs.state[attr]!r} in the file but '
-                    f'{getattr(ours, attr)!r} with the inferred config {cfg["synthesis_cfg"]}')
+                    f'{layout}: layer {name} has {attr}={_plain(theirs.state[attr])} in the '
+                    f'file but {_plain(getattr(ours, attr))} with the inferred config '
+                    f'{cfg["synthesis_cfg"]}')
     kind = '-R' if cfg['synthesis_cfg'].get('use_radial_filters') else '-T'
     inferred = dict(
         variant='StyleGAN3' + kind,
