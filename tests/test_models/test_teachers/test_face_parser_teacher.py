@@ -224,3 +224,39 @@ def test_face_zoo_configs_build_the_face_parser(weights):
     assert alt.model.teacher.label_map.preset == 'celebamask_hq_19to15'
     alt_teacher = MODELS.build(dict(alt.model.teacher.to_dict(), checkpoint=None))
     assert alt_teacher.classes == ORIGINAL_CLASSES
+
+
+@pytest.fixture
+def served(weights, tmp_path):
+    """The weights file served over HTTP on the loopback interface."""
+    import functools
+    import shutil
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+    root = tmp_path / 'www'
+    root.mkdir()
+    shutil.copy(weights[1], root / 'faceparse_unet_512.pth')
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *args: None
+    server = ThreadingHTTPServer(('127.0.0.1', 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f'http://127.0.0.1:{server.server_address[1]}/faceparse_unet_512.pth'
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_missing_weights_are_downloaded_from_the_url_to_the_path(weights, served, tmp_path,
+                                                                 monkeypatch):
+    state, _ = weights
+    dst = tmp_path / 'checkpoints' / 'faceparse_unet_512.pth'
+    teacher = FaceParserTeacher(checkpoint=str(dst), url=served)
+    assert dst.is_file()
+    assert torch.equal(teacher.net.state_dict()['final.weight'], state['final.weight'])
+    # a URL as the checkpoint goes to torch's hub cache
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch_home'))
+    teacher = FaceParserTeacher(checkpoint=served)
+    assert (tmp_path / 'torch_home' / 'hub' / 'checkpoints' / 'faceparse_unet_512.pth').is_file()
+    assert torch.equal(teacher.net.state_dict()['final.bias'], state['final.bias'])
