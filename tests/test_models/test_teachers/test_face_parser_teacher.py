@@ -3,6 +3,7 @@
 re-statement of the network here, classes in the original's order, strict loading."""
 import os.path as osp
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -260,3 +261,30 @@ def test_missing_weights_are_downloaded_from_the_url_to_the_path(weights, served
     teacher = FaceParserTeacher(checkpoint=served)
     assert (tmp_path / 'torch_home' / 'hub' / 'checkpoints' / 'faceparse_unet_512.pth').is_file()
     assert torch.equal(teacher.net.state_dict()['final.bias'], state['final.bias'])
+
+
+def test_trains_an_lse_on_a_generator(weights):
+    """A SemanticExtractor with the face parser as teacher: 15 classes inferred, labels at
+    its output size, one training step and a prediction."""
+    from mmengine.optim import OptimWrapper
+
+    from mmlinsem.datasets import LatentSeedDataset
+    from conftest import stylegan2_cfg
+    _, path = weights
+    model = MODELS.build(
+        dict(
+            type='SemanticExtractor',
+            generator=dict(generator=stylegan2_cfg(16)),
+            teacher=dict(type='FaceParserTeacher', checkpoint=path, input_size=32, output_size=16),
+            head=dict(type='LSEHead')))
+    assert model.classes == ORIGINAL_CLASSES and model.head.num_classes == 15
+    items = [LatentSeedDataset(8, 16, seed=1)[i] for i in range(2)]
+    data = dict(
+        inputs=[it['inputs'] for it in items],
+        sample_idx=[it['sample_idx'] for it in items],
+        sample_seed=[it['sample_seed'] for it in items])
+    log = model.train_step(data, OptimWrapper(torch.optim.SGD(model.head.parameters(), lr=0.1)))
+    assert np.isfinite(float(log['loss']))
+    out = model.val_step(data)
+    assert out[0].gt_sem_seg.data.shape == (1, 16, 16)
+    assert int(out[0].gt_sem_seg.data.max()) < 15
