@@ -33,7 +33,9 @@ class SemanticExtractor(BaseModel):
     Args:
         generator (dict): a ``FeatureGenerator`` config.
         head (dict): head config; ``in_channels`` is inferred from the generator and
-            ``num_classes`` from the teacher when left out.
+            ``num_classes`` from the teacher when left out (without a teacher: from
+            ``classes``; configs loaded by the tools fill ``classes`` from the training
+            dataset's ``metainfo``).
         teacher (dict, optional): ``SegmentorTeacher`` (or compatible) config. Without it
             every batch must bring ``gt_label`` masks (user-annotated data).
         latent_space (str): space of the dataset latents: ``'z'``, ``'w'`` or ``'w+'``.
@@ -72,7 +74,7 @@ class SemanticExtractor(BaseModel):
         self.micro_batch = int(micro_batch)
         self.keep_images = keep_images
         self.loss_pixels = int(loss_pixels)
-        self.head = build_in_scope(MODELS, self._head_cfg(head))
+        self.head = build_in_scope(MODELS, self._head_cfg(head, classes))
         n = self.head_module.num_classes
         if classes is None:
             classes = self.teacher.classes if self.teacher is not None else \
@@ -90,7 +92,7 @@ class SemanticExtractor(BaseModel):
         """The head itself, unwrapped from DDP when the runner wrapped it."""
         return unwrap_model(self.head)
 
-    def _head_cfg(self, head: dict) -> dict:
+    def _head_cfg(self, head: dict, classes=None) -> dict:
         cfg = dict(head)
         channels = list(self.generator.channels)
         if cfg.get('in_channels') is not None and list(cfg['in_channels']) != channels:
@@ -105,7 +107,11 @@ class SemanticExtractor(BaseModel):
                                     f'produces {k} classes ({", ".join(self.teacher.classes)})')
             cfg['num_classes'] = k
         elif cfg.get('num_classes') is None:
-            raise MMLinsemError('head.num_classes is required when no teacher is configured')
+            if not classes:
+                raise MMLinsemError('head.num_classes is required when no teacher is '
+                                    'configured: give classes=[...] (their number is used) '
+                                    'or head.num_classes')
+            cfg['num_classes'] = len(classes)
         return cfg
 
     # ------------------------------------------------------------ checkpoints

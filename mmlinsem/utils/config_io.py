@@ -3,6 +3,7 @@
 A missing file, or one mmengine cannot parse (a syntax error, lazy-import syntax mixed with
 ``_base_``, a broken ``_base_``), is one :class:`MMLinsemError` line. ``trust_checkpoint =
 True`` in the config turns on the safe loader's opt-in (:mod:`mmlinsem.utils.safe_load`).
+A teacher-less extractor without ``classes`` takes its training dataset's class names.
 """
 import os.path as osp
 
@@ -33,5 +34,19 @@ def load_config(config, cfg_options=None):
         config.merge_from_dict(cfg_options)
     if config.get('trust_checkpoint', False):
         trust_checkpoints(True)
+    classes_from_dataset(config)
     remember_config(config)
     return config
+
+
+def classes_from_dataset(cfg) -> None:
+    """Give a ``SemanticExtractor`` with neither a teacher nor ``classes`` the class names
+    of its training dataset's ``metainfo`` (its head's ``num_classes`` follows them)."""
+    model = cfg.get('model')
+    if not isinstance(model, dict) or model.get('type') != 'SemanticExtractor' or \
+            model.get('teacher') or model.get('classes'):
+        return
+    dataset = (cfg.get('train_dataloader') or {}).get('dataset') or {}
+    classes = (dataset.get('metainfo') or {}).get('classes') if isinstance(dataset, dict) else None
+    if classes:
+        model['classes'] = list(classes)
