@@ -235,6 +235,18 @@ class FeatureGenerator(nn.Module):
         when ``truncate``) or z itself."""
         return self.to_wp(z, 'z', truncate) if self.style_based else z
 
+    def space_of(self, latents: torch.Tensor) -> str:
+        """The space of a batch of stored latents (an annotation folder's): (N, L, C) is
+        w+; (N, D) is z for a z-only generator and w for a style-based one (the convention
+        of annotated latent files)."""
+        if latents.ndim == 3 and self.style_based:
+            return 'w+'
+        if latents.ndim == 2:
+            return 'w' if self.style_based else 'z'
+        what = '(N, L, C) w+ or (N, C) w' if self.style_based else f'(N, {self.noise_size}) z'
+        raise MMLinsemError(f'expected a batch of {what} latents, got shape '
+                            f'{tuple(latents.shape)}')
+
     def train(self, mode: bool = True):
         # The wrapped generator stays in eval mode (no style mixing, frozen statistics);
         # not calling its train() also avoids mmagic's mode-switch log line per iteration.

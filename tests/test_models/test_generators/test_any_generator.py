@@ -67,6 +67,9 @@ def test_latent_shape_and_hooks_see_the_norm_output_not_the_relu():
     img2, _ = g(z[:, :, None, None])
     assert torch.allclose(img, img2)
     assert torch.equal(g.native_latent(z), z)
+    assert g.space_of(z) == 'z'
+    with pytest.raises(MMLinsemError, match=r'expected a batch of \(N, 8\) z latents'):
+        g.space_of(torch.zeros(3, 2, NZ))
     with pytest.raises(MMLinsemError, match=r'a z latent must be \(N, 8\)'):
         g(torch.randn(3, NZ + 1))
 

@@ -76,6 +76,7 @@ def test_z_w_and_wplus_give_the_same_image_and_wplus_mixes():
         assert torch.allclose(a, b)
     assert g.make_noise(2) is None
     assert g.native_space == 'w+' and torch.allclose(g.native_latent(z), wp)
+    assert g.space_of(wp) == 'w+' and g.space_of(w) == 'w'
     # no noise inputs: 'random' noise (a few-shot setting) is the fixed noise
     assert FeatureGenerator(sg3_cfg(), noise='random').noise == 'fixed'
 
