@@ -23,6 +23,8 @@ Each check is a function returning a list of problems (``file:line: message``):
   is exempt.
 * ``check_prerequisites``: every page under ``docs/en/`` (``_static/`` excepted) states a
   ``Prerequisites:`` line within its first 10 lines, and the pages it links there exist.
+* ``check_code_refs``: the package files (`` `mmlinsem/...py` ``) and dotted names
+  (``mmlinsem.apis.x``) the pages name exist in the tree (read as text, nothing imported).
 * ``check_words``: no page speaks of issues, goals or sessions (a manual describes the code).
 * ``check_zoo``: every config a ``configs/**/metafile.yml`` lists exists, every config under
   ``configs/`` (``_base_/`` excepted) is listed in some metafile, local weights exist, and
@@ -497,6 +499,73 @@ def check_prerequisites(root, files=None):
     return problems
 
 
+_CODE_PATH = re.compile(r'`(mmlinsem/[\w/]+(?:\.py)?/?)`')
+_DOTTED = re.compile(r'\b(mmlinsem(?:\.\w+)+)')
+
+
+def _module_file(root, parts):
+    base = osp.join(root, *parts)
+    for src in (base + '.py', osp.join(base, '__init__.py')):
+        if osp.isfile(src):
+            return src
+    return None
+
+
+def _defines(root, parts, name, depth=0):
+    """Whether module ``parts`` defines or imports ``name`` (following ``import *``)."""
+    src = _module_file(root, parts)
+    if src is None or depth > 4:
+        return False
+    with open(src, encoding='utf-8') as f:
+        text = f.read()
+    if re.search(r'\b%s\b' % re.escape(name), text.replace('import *', '')):
+        return True
+    here = parts if src.endswith('__init__.py') else parts[:-1]
+    return any(
+        _defines(root, here + [sub], name, depth + 1)
+        for sub in re.findall(r'^from \.(\w+) import \*', text, re.M))
+
+
+def _dotted_exists(root, dotted):
+    """``mmlinsem.a.b``: a module or package of the tree, or a name its parent module or
+    package defines or imports (read as text, nothing is imported); ``mmlinsem.Name`` is also
+    a registry-scoped class name (``type='mmlinsem.LSEHead'``)."""
+    parts = dotted.split('.')
+    if len(parts) == 2 and parts[1][:1].isupper():
+        for dirpath, _, names in os.walk(osp.join(root, 'mmlinsem')):
+            for name in names:
+                if name.endswith('.py'):
+                    with open(osp.join(dirpath, name), encoding='utf-8') as f:
+                        if re.search(r'^class %s\b' % re.escape(parts[1]), f.read(), re.M):
+                            return True
+        return False
+    for n in range(len(parts), 0, -1):
+        if _module_file(root, parts[:n]) is None:
+            continue
+        rest = parts[n:]
+        return not rest or _defines(root, parts[:n], rest[0])
+    return False
+
+
+def check_code_refs(root, files=None):
+    """Package files (`` `mmlinsem/...py` ``) and dotted names (``mmlinsem.apis.x``) named by
+    the pages that do not exist in the tree."""
+    problems = []
+    if not osp.isdir(osp.join(root, 'mmlinsem')):
+        return problems
+    for rel in files if files is not None else doc_files(root):
+        with open(osp.join(root, rel), encoding='utf-8') as f:
+            text = f.read()
+        for _, _, no, line in split_markdown(text):
+            for path in _CODE_PATH.findall(line):
+                if not osp.exists(osp.join(root, path)):
+                    problems.append(f'{rel}:{no}: names a missing file {path}')
+            for dotted in _DOTTED.findall(line):
+                if not _dotted_exists(root, dotted):
+                    problems.append(f'{rel}:{no}: names a missing module or name {dotted}')
+    return problems
+
+
 def check_words(root, files=None):
     """Pages that speak of issues, goals or sessions."""
     problems = []
@@ -587,6 +656,7 @@ CHECKS = {
     'outputs': check_outputs,
     'prerequisites': check_prerequisites,
     'words': check_words,
+    'code': check_code_refs,
     'zoo': check_zoo,
 }
 

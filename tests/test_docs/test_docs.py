@@ -362,3 +362,23 @@ def test_checker_finds_pages_without_prerequisites_and_internal_words(page_repo)
 def test_checker_reads_block_marks(page_repo):
     blocks = cd.bash_blocks((page_repo / 'docs/en/second.md').read_text())
     assert [b[2] for b in blocks] == [None, ('maintainer', 'regenerates the pictures')]
+
+
+def test_checker_finds_missing_package_files_and_names(tmp_path):
+    _write(tmp_path, 'mmlinsem/__init__.py', '')
+    _write(tmp_path, 'mmlinsem/a/__init__.py', 'from .b import *  # noqa\n')
+    _write(tmp_path, 'mmlinsem/a/b.py', 'class Foo:\n    pass\n')
+    _write(
+        tmp_path, 'docs/en/p.md', '\n'.join([
+            '# P', '', 'Prerequisites: none.', '', '`mmlinsem.a.Foo` and `mmlinsem/a/b.py`',
+            '`mmlinsem.a.Bar` and `mmlinsem/a/c.py`', "type='mmlinsem.Foo' or mmlinsem.Baz", ''
+        ]))
+    assert cd.check_code_refs(str(tmp_path)) == [
+        'docs/en/p.md:6: names a missing file mmlinsem/a/c.py',
+        'docs/en/p.md:6: names a missing module or name mmlinsem.a.Bar',
+        'docs/en/p.md:7: names a missing module or name mmlinsem.Baz',
+    ]
+
+
+def test_pages_name_only_existing_package_files_and_names():
+    assert cd.check_code_refs(ROOT) == []
