@@ -27,6 +27,7 @@ import hashlib
 import io
 import os
 import pickle
+import re
 import warnings
 from typing import Dict, Iterable, List, Optional, Tuple
 
@@ -159,21 +160,13 @@ def _unsafe_globals(path: str) -> List[str]:
 
 
 def _refused_global(err: BaseException) -> Optional[str]:
-    """The global that torch's weights-only unpickler refused, parsed from its message."""
+    """The global that torch's weights-only unpickler refused, parsed from its message
+    (None when it refused something else, e.g. a byte that is no pickle opcode)."""
     text = str(err)
-    for marker in ('Unsupported global: GLOBAL ', 'GLOBAL '):
-        if marker in text:
-            return text.split(marker, 1)[1].split()[0].rstrip('.,;:')
-    for marker in ('Unsupported operand ', 'Unsupported class '):
-        if marker in text:
-            return text.split(marker, 1)[1].split()[0].rstrip('.,;:')
-    return None
-
-
-def is_unsafe_refusal(err: BaseException) -> bool:
-    """Whether ``err`` is torch's weights-only refusal (not a damaged file)."""
-    import pickle as _pickle
-    return isinstance(err, _pickle.UnpicklingError) and 'Weights only load failed' in str(err)
+    if 'Weights only load failed' not in text:
+        return None
+    found = re.search(r'(?:GLOBAL|Unsupported class) ([\w.]+)', text)
+    return found.group(1).rstrip('.') if found else None
 
 
 def safe_torch_load(path: str, map_location='cpu'):
@@ -189,9 +182,11 @@ def safe_torch_load(path: str, map_location='cpu'):
         with torch.serialization.safe_globals(_torch_safe_globals()):
             return torch.load(path, map_location=map_location, weights_only=True)
     except Exception as err:  # noqa: BLE001 - sorted below
-        if not is_unsafe_refusal(err):
-            raise
-        names = _unsafe_globals(path) or [_refused_global(err) or 'an unknown global']
+        refused = _refused_global(err)
+        names = _unsafe_globals(path) if refused or 'Weights only' in str(err) else []
+        if not (names or refused):
+            raise  # not a refusal: a damaged file or no checkpoint at all
+        names = names or [refused]
     asked = ', '.join(names[:3]) + (' ...' if len(names) > 3 else '')
     if not _trusted[0]:
         raise UnsafeCheckpointError(

@@ -131,3 +131,22 @@ def test_getattr_only_for_log_buffer_methods(tmp_path):
     torch.save(dict(meta=Sneaky()), tmp_path / 's.pth')
     with pytest.raises(UnsafeCheckpointError, match='getattr'):
         safe_torch_load(str(tmp_path / 's.pth'))
+
+
+@pytest.mark.parametrize('content', [b'a text file, not weights\n' * 40, b'n' * 100, b'\x80\x02}q'])
+def test_damaged_file_is_no_refusal(tmp_path, content):
+    """Bytes that are no pickle are an unreadable file, not a refused global."""
+    path = tmp_path / 'x.pth'
+    path.write_bytes(content)
+    with pytest.raises(Exception) as err:
+        safe_torch_load(str(path))
+    assert not isinstance(err.value, UnsafeCheckpointError), err.value
+
+
+def test_legacy_format_payload_refused(tmp_path):
+    marker = tmp_path / 'ran'
+    path = tmp_path / 'old.pth'
+    torch.save(dict(meta=Payload(marker)), path, _use_new_zipfile_serialization=False)
+    with pytest.raises(UnsafeCheckpointError, match='mkdir'):
+        safe_torch_load(str(path))
+    assert not marker.exists()
