@@ -57,6 +57,10 @@ ROWS = [
     ]),
     ('converter-input', 'tools/model_converters/stylegan1_genforce_to_mmlinsem.py',
      ['{evil}', '{tmp}/converted.pth']),
+    ('generator-converter-input', 'tools/model_converters/to_mmlinsem.py',
+     ['{evil}', '{tmp}/converted.pth']),
+    ('head-converter-input', 'tools/model_converters/lineargan_head_to_mmlinsem.py',
+     ['{evil}', '{tmp}/converted.pth']),
 ]
 
 
