@@ -3,6 +3,7 @@ import json
 
 import torch
 
+from mmlinsem.utils import safe_torch_load
 from conftest import run_tool
 
 CONFIG = 'configs/lse/lse-closedform-sgd_stylegan2lite-toyfaces64.py'
@@ -26,8 +27,8 @@ def _train(work_dir):
 
 def test_main_job_recipe_is_bitwise_reproducible_and_beats_a_floor(tmp_path):
     a, b = _train(tmp_path / 'a'), _train(tmp_path / 'b')
-    sa = torch.load(a, map_location='cpu', weights_only=False)['state_dict']
-    sb = torch.load(b, map_location='cpu', weights_only=False)['state_dict']
+    sa = safe_torch_load(str(a))['state_dict']
+    sb = safe_torch_load(str(b))['state_dict']
     tensors = [k for k, v in sa.items() if torch.is_tensor(v)]
     assert tensors and sa.keys() == sb.keys()
     for k in tensors:

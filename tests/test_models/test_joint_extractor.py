@@ -8,6 +8,7 @@ from mmengine.optim import OptimWrapper
 from mmlinsem.datasets import LatentSeedDataset
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.registry import MODELS
+from mmlinsem.utils import safe_torch_load
 from conftest import run_tool, stylegan2_cfg, tiny_teacher_cfg
 
 
@@ -17,7 +18,7 @@ def _train(config, work_dir):
 
 
 def _weights(path):
-    return torch.load(path, map_location='cpu', weights_only=False)['state_dict']
+    return safe_torch_load(str(path))['state_dict']
 
 
 def _test(config, ckpt, out):

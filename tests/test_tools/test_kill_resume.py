@@ -9,6 +9,7 @@ import time
 import pytest
 import torch
 
+from mmlinsem.utils import safe_torch_load
 from conftest import ROOT, run_tool
 
 CFG = 'tests/configs/tiny_lse_slow_write.py'
@@ -21,7 +22,7 @@ def _env(**extra):
 
 
 def _head(path):
-    state = torch.load(path, map_location='cpu', weights_only=False)['state_dict']
+    state = safe_torch_load(str(path))['state_dict']
     return {k: v for k, v in state.items() if k.startswith('head.') and torch.is_tensor(v)}
 
 

@@ -9,6 +9,7 @@ import torch
 
 from mmlinsem.engine import NanGuardHook, check_lr
 from mmlinsem.errors import MMLinsemError
+from mmlinsem.utils import safe_torch_load
 from conftest import ROOT, run_tool
 
 
@@ -57,6 +58,6 @@ def test_nan_loss_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_path):
     assert line.startswith('error: training stopped at iteration 5: non-finite loss'), line
     assert 'loss=nan' in line and 'lr=0.01' in line
     assert sorted(p for p in os.listdir(wd) if p.endswith('.pth')) == ['iter_3.pth']
-    state = torch.load(wd / 'iter_3.pth', map_location='cpu', weights_only=False)['state_dict']
+    state = safe_torch_load(str(wd / 'iter_3.pth'))['state_dict']
     assert all(torch.isfinite(v).all() for v in state.values() if v.is_floating_point())
     assert (wd / 'last_checkpoint').read_text().strip().endswith('iter_3.pth')

@@ -6,14 +6,14 @@ import sys
 import pytest
 import torch
 
+from mmlinsem.utils import safe_torch_load
 from conftest import ROOT, run_tool
 
 CFG = 'tests/configs/tiny_lse.py'
 
 
 def _head(work_dir, it=6):
-    ckpt = torch.load(
-        os.path.join(work_dir, f'iter_{it}.pth'), map_location='cpu', weights_only=False)
+    ckpt = safe_torch_load(os.path.join(work_dir, f'iter_{it}.pth'))
     return {
         k: v
         for k, v in ckpt['state_dict'].items() if k.startswith('head.') and torch.is_tensor(v)
@@ -45,7 +45,7 @@ def test_resume_reaches_same_weights(full_run, tmp_path):
 
 
 def test_checkpoint_is_head_only_and_small(full_run):
-    ckpt = torch.load(os.path.join(full_run, 'iter_6.pth'), map_location='cpu', weights_only=False)
+    ckpt = safe_torch_load(os.path.join(full_run, 'iter_6.pth'))
     keys = list(ckpt['state_dict'])
     assert not any(k.startswith(('generator.', 'teacher.')) for k in keys)
     from mmlinsem.models.arch_state import decode

@@ -4,6 +4,7 @@ import torch
 
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.models import FeatureGenerator
+from mmlinsem.utils import safe_torch_load
 from conftest import stylegan2_cfg
 
 
@@ -193,7 +194,7 @@ def test_export_generator_tool(tmp_path):
     torch.save({'state_dict': full, 'meta': {'iter': 7}}, tmp_path / 'gan.pth')
     res = run_tool('tools/export_generator.py', str(tmp_path / 'gan.pth'), str(tmp_path / 'g.pth'))
     assert res.returncode == 0, res.stderr[-2000:]
-    out = torch.load(tmp_path / 'g.pth', weights_only=False)
+    out = safe_torch_load(str(tmp_path / 'g.pth'))
     assert all(k.startswith('generator_ema.') and '.module.' not in k for k in out['state_dict'])
     assert out['meta']['iter'] == 7
     g = FeatureGenerator(stylegan2_cfg(16), checkpoint=str(tmp_path / 'g.pth'))

@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import torch
 
+from mmlinsem.utils import safe_torch_load
 from conftest import ROOT, run_tool
 
 CONFIG = osp.join('configs', 'toyworld', 'stylegan2lite_toyfaces64.py')
@@ -63,7 +64,7 @@ def test_gan_config_trains_resumes_and_loads_into_feature_generator(tmp_path):
     _train(data_root, work_dir, max_iters=2)
     ckpt_path = work_dir / 'iter_2.pth'
     assert ckpt_path.is_file()
-    ckpt = torch.load(str(ckpt_path), map_location='cpu', weights_only=False)
+    ckpt = safe_torch_load(str(ckpt_path))
     state = ckpt['state_dict']
     ema_keys = [k for k in state if k.startswith('generator_ema.')]
     assert ema_keys and any(k.startswith('generator_ema.module.') for k in ema_keys)

@@ -15,6 +15,7 @@ from mmlinsem.models import FeatureGenerator
 from mmlinsem.models.generators import (GenforceStyleGANGenerator, convert_genforce_state,
                                         unwrap_genforce_checkpoint)
 from mmlinsem.models.generators.layer_specs import default_layer_names
+from mmlinsem.utils import safe_torch_load
 from conftest import run_tool
 
 
@@ -354,7 +355,7 @@ def test_converter_tool(tmp_path):
                    str(tmp_path / 'lineargan.pth'), str(tmp_path / 'out' / 'g.pth'))
     assert res.returncode == 0, res.stderr[-2000:]
     assert 'legacy layout' in res.stdout and 'GenforceStyleGANGenerator' in res.stdout
-    out = torch.load(tmp_path / 'out' / 'g.pth', weights_only=False)
+    out = safe_torch_load(str(tmp_path / 'out' / 'g.pth'))
     cfg = out['meta']['generator']
     assert cfg['out_size'] == 32 and cfg['channels'] == {4: 32, 8: 32, 16: 16, 32: 8}
     fg = FeatureGenerator(cfg, checkpoint=str(tmp_path / 'out' / 'g.pth'))
