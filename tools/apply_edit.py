@@ -44,7 +44,8 @@ def main():
     import numpy as np
     import torch
 
-    from mmlinsem.apis import apply_edit, label_size, load_edit, load_wplus, predict_logits
+    from mmlinsem.apis import apply_edit, label_size, load_edit, predict_logits
+    from mmlinsem.apis.editing import load_wplus
     from mmlinsem.errors import MMLinsemError
     from mmlinsem.utils import latent_for, write_png
     from mmlinsem.visualization import colorize, default_palette, grid, img_to_uint8

@@ -80,7 +80,8 @@ def parse_args():
 
 def main():
     args = parse_args()
-    from mmlinsem.apis import bootstrap_lse_ensemble, export_dataset, load_head, parse_shard
+    from mmlinsem.apis import bootstrap_lse_ensemble, export_dataset, load_head
+    from mmlinsem.apis.synthesis import parse_shard
     from mmlinsem.errors import MMLinsemError
     shard = parse_shard(args.shard)
     if args.num < 1:

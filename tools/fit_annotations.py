@@ -35,9 +35,10 @@ def main():
 
     import torch
 
-    from mmlinsem.apis import LinSemInferencer, fit_lse_on_annotations, label_size
+    from mmlinsem.apis import LinSemInferencer, label_size
     from mmlinsem.datasets import AnnotationStore
     from mmlinsem.errors import MMLinsemError
+    from mmlinsem.models.heads import fit_lse_on_annotations
     from mmlinsem.utils import save_head_checkpoint
     if args.ce_steps < 0 or args.pixels <= 0 or args.eval < 0:
         raise MMLinsemError(f'expected --ce-steps >= 0, --pixels > 0, --eval >= 0, got '

@@ -55,7 +55,8 @@ def load_targets(args, inf):
     import torch
     from PIL import Image
 
-    from mmlinsem.apis import check_target, label_size
+    from mmlinsem.apis import label_size
+    from mmlinsem.apis.synthesis import check_target
     from mmlinsem.errors import MMLinsemError
     if args.targets:
         paths = sorted(glob.glob(osp.join(args.targets, '*.png')))

@@ -40,7 +40,8 @@ def main():
     args = parse_args()
     import torch
 
-    from mmlinsem.apis import edit_wplus, sefa_directions
+    from mmlinsem.apis import sefa_directions
+    from mmlinsem.apis.directions import edit_wplus
     from mmlinsem.errors import MMLinsemError
     from mmlinsem.registry import MODELS, build_in_scope
     from mmlinsem.utils import latent_for, write_png

@@ -88,7 +88,8 @@ def _source_directions(args, model, layers):
 def _compare(args, model, classes, layers):
     import torch
 
-    from mmlinsem.apis.directions import compare_locality, compare_markdown, direction_grid, directions_markdown
+    from mmlinsem.apis.directions import (compare_locality, compare_markdown, direction_grid,
+                                          directions_markdown)
     from mmlinsem.utils import atomic_write, write_png
     dirs, _, layers = _source_directions(args, model, layers)
     res = compare_locality(
@@ -138,10 +139,10 @@ def main():
     args = parse_args()
     import torch
 
-    from mmlinsem.apis import name_directions, region_directions, LinSemInferencer
+    from mmlinsem.apis import LinSemInferencer, name_directions, region_directions
     from mmlinsem.apis.directions import direction_grid, directions_markdown
-    from mmlinsem.models.generators import parse_layers
     from mmlinsem.errors import MMLinsemError
+    from mmlinsem.models.generators import parse_layers
     from mmlinsem.utils import atomic_write, write_png
     if args.num_directions < 1 or args.num_samples < 1:
         raise MMLinsemError('--num-directions and --num-samples must be >= 1')

@@ -55,7 +55,8 @@ def main():
     import numpy as np
     from PIL import Image
 
-    from mmlinsem.apis import box_stroke, check_stroke, label_size
+    from mmlinsem.apis import label_size
+    from mmlinsem.apis.editing import box_stroke, check_stroke
     from mmlinsem.errors import MMLinsemError
     from mmlinsem.utils import latent_for, write_png
     from mmlinsem.visualization import default_palette, grid
@@ -134,7 +135,8 @@ def mean(values):
 
 def edit_inverted(inf, stroke, label, rgb, args, pal):
     """The edit of an inverted photo's latent (``--latent``), blended into ``--photo``."""
-    from mmlinsem.apis import blend_edit, injected_noise, load_inverted, load_photo
+    from mmlinsem.apis import load_inverted
+    from mmlinsem.apis.inversion import blend_edit, injected_noise, load_photo
     from mmlinsem.utils import write_png
     from mmlinsem.visualization import img_to_uint8
     gen = inf.model.generator
@@ -159,7 +161,8 @@ def edit_inverted(inf, stroke, label, rgb, args, pal):
 def edit_one(inf, z, stroke, label, rgb, args, pal, latent_space='z', full=False):
     """One edit (and its color baseline): a picture row and the metrics (and the SIE
     result with ``full``)."""
-    from mmlinsem.apis import color_edit, semantic_image_edit
+    from mmlinsem.apis import semantic_image_edit
+    from mmlinsem.apis.editing import color_edit
     from mmlinsem.visualization import colorize, img_to_uint8
     amp = amp_from_args(args)
     out = semantic_image_edit(

@@ -2,8 +2,9 @@
 import torch
 import torch.nn.functional as F
 
-from mmlinsem.apis.closed_form_lse import iter_pixel_features
 from mmlinsem.errors import MMLinsemError
+from mmlinsem.models.heads import LSEHead
+from mmlinsem.models.heads.closed_form_lse import iter_pixel_features
 
 
 @torch.no_grad()
@@ -28,7 +29,6 @@ def forge_lse_from_centres(model, centres: torch.Tensor):
 
     argmax_k cos(c_k, x) = argmax_k c_k . x (|x| > 0 scales every class alike), so the
     centres are exactly an LSE's weights (layer weights reset to equal)."""
-    from mmlinsem.models import LSEHead
     head = model.head_module
     if not isinstance(head, LSEHead):
         raise MMLinsemError(f'forging needs an LSEHead, got {type(head).__name__}')

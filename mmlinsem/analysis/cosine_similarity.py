@@ -4,7 +4,7 @@ from typing import Dict
 import torch
 import torch.nn.functional as F
 
-from mmlinsem.apis.closed_form_lse import sample_features
+from mmlinsem.models.heads.closed_form_lse import sample_features
 from mmlinsem.utils.seeding import latent_for
 
 

@@ -8,11 +8,15 @@ from mmengine.registry import DefaultScope
 from mmengine.runner.checkpoint import load_checkpoint
 
 from mmlinsem.errors import MMLinsemError
+from mmlinsem.evaluation import aggregate_iou, per_image_iou
 from mmlinsem.registry import MODELS, build_in_scope
 from mmlinsem.utils.checkpoint_io import HEAD_CHECKPOINT, expecting
 from mmlinsem.utils.config_io import load_config
 from mmlinsem.utils.seeding import latent_for
+from .directions.sefa import sefa_directions
+from .editing.sie import semantic_image_edit
 from .latent_optim import label_size, predict_logits
+from .synthesis.scs import semantic_conditional_sample
 
 
 class LinSemInferencer:
@@ -74,7 +78,6 @@ class LinSemInferencer:
         samples of ``seed`` (a quick check; tools/test.py runs the full metric)."""
         import numpy as np
 
-        from mmlinsem.evaluation import aggregate_iou, per_image_iou
         if self.model.teacher is None:
             raise MMLinsemError('measuring against the teacher needs a configured teacher')
         z, ious = self.latents(seed, num), []
@@ -85,13 +88,10 @@ class LinSemInferencer:
         return float(np.nanmean(aggregate_iou(np.stack(ious))) * 100)
 
     def sample(self, target, **kwargs) -> dict:
-        from .scs import semantic_conditional_sample
         return semantic_conditional_sample(self.model, torch.as_tensor(target), **kwargs)
 
     def edit(self, latent, **kwargs) -> dict:
-        from .sie import semantic_image_edit
         return semantic_image_edit(self.model, torch.as_tensor(latent), **kwargs)
 
     def sefa(self, layers: Union[str, Sequence[int]] = 'all', num_directions: int = 5):
-        from .sefa import sefa_directions
         return sefa_directions(self.model.generator.generator, layers, num_directions)

@@ -15,11 +15,13 @@ from typing import Callable, Optional
 import numpy as np
 import torch
 
-from mmlinsem.apis import (LinSemInferencer, apply_edit, color_edit, edit_delta, edit_wplus,
-                           fit_lse_on_annotations, iter_semantic_image_edit, label_size, load_edit,
-                           predict_logits, save_edit, sefa_directions)
+from mmlinsem.apis import (LinSemInferencer, apply_edit, edit_delta, iter_semantic_image_edit,
+                           label_size, load_edit, predict_logits, save_edit, sefa_directions)
+from mmlinsem.apis.directions import edit_wplus
+from mmlinsem.apis.editing import color_edit
 from mmlinsem.datasets import AnnotationStore, safe_name
 from mmlinsem.errors import MMLinsemError
+from mmlinsem.models.heads import fit_lse_on_annotations
 from mmlinsem.utils import latent_for, save_head_checkpoint
 from mmlinsem.visualization import colorize, default_palette, img_to_uint8, legend
 from .canvas import mask_from_layer, mask_layer, read_index_png, stroke_from_layer, upscale

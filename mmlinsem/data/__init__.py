@@ -2,6 +2,8 @@
 import json
 import os.path as osp
 
+from mmlinsem.errors import MMLinsemError
+
 DATA_DIR = osp.dirname(__file__)
 
 
@@ -14,7 +16,6 @@ def selected_ade20k_classes(name: str):
     with open(osp.join(DATA_DIR, 'selected_labels.json')) as f:
         table = json.load(f)
     if name not in table or name.startswith('_'):
-        from mmlinsem.errors import MMLinsemError
         valid = [k for k in table if not k.startswith('_')]
         raise MMLinsemError(f'no selected ADE20K class list named {name!r}; '
                             f'expected one of {valid}')
@@ -35,6 +36,5 @@ def named_classes(name: str):
         return celebamask_hq()['classes19']
     if name == 'celebamask_hq_15':
         return celebamask_hq()['classes15']
-    from mmlinsem.errors import MMLinsemError
     raise MMLinsemError(f"unknown class list {name!r}; expected 'ade20k', "
                         "'celebamask_hq_19' or 'celebamask_hq_15' (or a list of names)")

@@ -1,8 +1,8 @@
 """Issue 6: closed-form LSE fitting."""
 import torch
 
-from mmlinsem.apis import fit_lse_closed_form, sample_features
 from mmlinsem.models import LSEHead, upsample
+from mmlinsem.models.heads import fit_lse_closed_form, sample_features
 from mmlinsem.registry import MODELS
 from conftest import run_tool, stylegan2_cfg
 
@@ -59,7 +59,7 @@ def test_cross_entropy_steps_improve_on_the_ridge_solution():
 
 
 def test_importance_weights_make_balanced_picks_count_as_the_image():
-    from mmlinsem.apis.closed_form_lse import iter_pixel_features
+    from mmlinsem.models.heads.closed_form_lse import iter_pixel_features
     model, label_fn, _ = _planted()
     seen = []
 
@@ -83,7 +83,7 @@ def test_closed_form_hook_in_a_job(tmp_path):
 
 
 def test_balanced_pixels_split_evenly_over_present_classes():
-    from mmlinsem.apis.closed_form_lse import balanced_pixels
+    from mmlinsem.models.heads.closed_form_lse import balanced_pixels
     labels = torch.zeros(2, 8, 8, dtype=torch.long)
     labels[0, :1, :2] = 3  # a 2-pixel class
     labels[1, :, 4:] = 1

@@ -12,10 +12,11 @@ import pytest
 import torch
 from PIL import Image
 
-from mmlinsem.apis import (LinSemInferencer, bootstrap_lse_ensemble, ensemble_label,
-                           ensemble_uncertainty, export_dataset, finalize_export, image_scores,
-                           js_divergence, keep_mask, load_head, read_meta)
+from mmlinsem.apis import LinSemInferencer, bootstrap_lse_ensemble, export_dataset, load_head
+from mmlinsem.apis.synthesis import finalize_export, read_meta
 from mmlinsem.errors import MMLinsemError
+from mmlinsem.evaluation import (ensemble_label, ensemble_uncertainty, image_scores, js_divergence,
+                                 keep_mask)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TINY = osp.join(ROOT, 'tests', 'configs', 'tiny_lse.py')
@@ -141,7 +142,7 @@ def test_export_layout_pngs_and_mmseg_config(tiny, tmp_path):
     scores = [meta[i]['score'] for i in range(10)]
     assert dropped == sorted(np.argsort(scores)[-2:].tolist())  # the two most uncertain
     # recompute labels and scores from scratch: the files hold exactly the ensemble's
-    from mmlinsem.apis import ensemble_predict
+    from mmlinsem.apis.synthesis import ensemble_predict
     from mmlinsem.utils.seeding import latent_for
     z = torch.stack([latent_for(0, i, (model.generator.noise_size, )) for i in range(4)])
     with torch.no_grad():
@@ -217,7 +218,7 @@ def test_resume_after_interruption_equals_uninterrupted(tiny, tmp_path, monkeypa
         export(model, heads, out, 8, drop_frac=0.25)
     # kill the resumed run after 2 more samples: the third one's files are written,
     # its meta record is not; a temp file and a torn meta line are left behind
-    from mmlinsem.apis import dataset_export as mod
+    from mmlinsem.apis.synthesis import dataset_export as mod
     real_append, calls = mod._append_meta, []
 
     def dying_append(folder, record):

@@ -7,11 +7,12 @@ import pytest
 import torch
 from PIL import Image
 
-from mmlinsem.apis import (blend_edit, injected_noise, invert_images, load_inverted, load_photo,
-                           ms_ssim, psnr, ssim, w_statistics)
-from mmlinsem.apis.invert import lr_at, noise_regulariser, region_alpha, renormalise
-from mmlinsem.apis.reconstruction_loss import build_loss, lpips_checkpoint, parse_loss
+from mmlinsem.apis import invert_images, load_inverted
+from mmlinsem.apis.inversion import blend_edit, injected_noise, load_photo, w_statistics
+from mmlinsem.apis.inversion.invert import lr_at, noise_regulariser, region_alpha, renormalise
 from mmlinsem.errors import MMLinsemError
+from mmlinsem.evaluation import ms_ssim, psnr, ssim
+from mmlinsem.models.losses.reconstruction_loss import build_loss, lpips_checkpoint, parse_loss
 from mmlinsem.registry import MODELS
 from conftest import ROOT, stylegan2_cfg, tiny_extractor
 
@@ -193,7 +194,7 @@ def test_wrong_image_size_and_options_refused(gen):
 
 
 def test_injected_noise_and_load_inverted(toy_gen, tmp_path):
-    from mmlinsem.apis.real_images import write_noise, write_npy
+    from mmlinsem.apis.inversion.real_images import write_noise, write_npy
     gen = toy_gen
     w, _ = _planted(gen, 0)
     wp = gen.to_wp(w, 'w', truncate=False)

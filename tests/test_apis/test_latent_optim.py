@@ -3,7 +3,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mmlinsem.apis import regularised_loss
+from mmlinsem.apis.latent_optim import regularised_loss
 
 
 def _parts(n_vectors):

@@ -2,8 +2,8 @@
 import pytest
 import torch
 
-from mmlinsem.apis import (color_edit, evaluate_scs, fuse_stroke, semantic_conditional_sample,
-                           semantic_image_edit)
+from mmlinsem.apis import evaluate_scs, semantic_conditional_sample, semantic_image_edit
+from mmlinsem.apis.editing import color_edit, fuse_stroke
 from mmlinsem.errors import MMLinsemError
 from conftest import tiny_extractor
 
@@ -85,7 +85,9 @@ def test_color_edit_baseline(model):
 def test_color_edit_baseline_is_scored_as_sie(model):
     """The color baseline's metrics come from the API: its edited image read by the LSE
     against SIE's target (the original LSE mask with the label painted on the stroke)."""
-    from mmlinsem.apis import edit_metrics, predict_logits, render
+    from mmlinsem.apis import predict_logits
+    from mmlinsem.apis.editing import edit_metrics
+    from mmlinsem.apis.latent_optim import render
     z = torch.randn(16, generator=torch.Generator().manual_seed(3))
     stroke = torch.zeros(16, 16, dtype=torch.bool)
     stroke[4:10, 4:10] = True
@@ -171,7 +173,7 @@ def test_amp_scs_and_sie_follow_fp32(model, amp):
 
 
 def test_sie_geometry_is_validated_against_the_mask(model):
-    from mmlinsem.apis import box_stroke
+    from mmlinsem.apis.editing import box_stroke
     assert int(box_stroke((2, 3, 6, 5), (16, 16)).sum()) == 8
     for box in [(-30, 0, 10, 10), (10, 10, 5, 5), (0, 0, 99, 4), (4, 4, 4, 9)]:
         with pytest.raises(MMLinsemError, match=r'0 <= X0 < X1 <= 16 and 0 <= Y0 < Y1 <= 16'):

@@ -4,8 +4,9 @@ import os
 import pytest
 import torch
 
-from mmlinsem.apis import edit_wplus, sefa_directions, style_projections
-from mmlinsem.apis.sefa import linear_map
+from mmlinsem.apis import sefa_directions
+from mmlinsem.apis.directions import edit_wplus, style_projections
+from mmlinsem.apis.directions.sefa import linear_map
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.models import FeatureGenerator
 from conftest import run_tool, stylegan2_cfg

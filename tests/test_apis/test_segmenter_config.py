@@ -4,7 +4,7 @@ import os.path as osp
 import pytest
 from mmengine.config import Config
 
-from mmlinsem.apis import seg_config_for, write_seg_config
+from mmlinsem.apis.synthesis import seg_config_for, write_seg_config
 from mmlinsem.errors import MMLinsemError
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))

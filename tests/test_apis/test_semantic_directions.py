@@ -5,10 +5,11 @@ import pytest
 import torch
 from torch import nn
 
-from mmlinsem.apis import (LinSemInferencer, coarse_logits, generalized_eigh, head_jacobian,
-                           name_directions, parse_layers, pca_directions, region_directions,
-                           region_matrices, sample_wplus)
+from mmlinsem.apis import LinSemInferencer, name_directions, pca_directions, region_directions
+from mmlinsem.apis.directions import (coarse_logits, generalized_eigh, head_jacobian,
+                                      region_matrices, sample_wplus)
 from mmlinsem.errors import MMLinsemError
+from mmlinsem.models.generators import parse_layers
 
 
 @pytest.fixture(scope='module')
@@ -162,7 +163,8 @@ def test_pca_directions_are_orthonormal(tiny):
 
 
 def test_compare_locality_scores_both_at_the_same_image_change(tiny):
-    from mmlinsem.apis import compare_locality, image_change, measure_direction, sefa_directions
+    from mmlinsem.apis import sefa_directions
+    from mmlinsem.apis.directions import compare_locality, image_change, measure_direction
     dirs, _, _ = sefa_directions(tiny.generator.generator, [0, 1, 2], 3)
     res = compare_locality(
         tiny, ['a'], dirs, '0-2', 0.05, num_samples=2, eval_samples=2, jacobian_layer=2)

@@ -90,8 +90,8 @@ def test_export_tool_shards_filter_and_train(ckpts, tmp_path):
     import numpy as np
     from PIL import Image
 
-    from mmlinsem.apis import evaluate_segmenter
     from mmlinsem.errors import MMLinsemError
+    from mmlinsem.evaluation import evaluate_segmenter
     ckpt = str(tmp_path / 'seg' / 'iter_2.pth')
     res = evaluate_segmenter(osp.join(out, 'seg_config.py'), ckpt, out, keep_predictions=99)
     val = sorted(glob.glob(osp.join(out, 'ann_dir', 'val', '*.png')))

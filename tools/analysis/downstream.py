@@ -139,7 +139,7 @@ def copy_subset(src, dst, num):
 
 def unfiltered_copy(src, dst):
     """``dst``: the export ``src`` with every image kept (the filter undone)."""
-    from mmlinsem.apis import finalize_export
+    from mmlinsem.apis.synthesis import finalize_export
     tmp = dst + '.tmp'
     shutil.rmtree(tmp, ignore_errors=True)
     shutil.copytree(src, tmp)
@@ -276,9 +276,10 @@ def main():
     from mmengine.config import Config
 
     from mmlinsem.analysis import last_scalar
-    from mmlinsem.apis import evaluate_segmenter, read_meta
+    from mmlinsem.apis.synthesis import read_meta
     from mmlinsem.datasets import TOY_FACE_CLASSES, TOY_FACE_PALETTE
     from mmlinsem.errors import MMLinsemError
+    from mmlinsem.evaluation import evaluate_segmenter
     shots = [int(s) for s in args.shots.split(',') if s.strip()]
     if not shots or min(shots) < 1:
         raise MMLinsemError(f'--shots must be positive integers, got {args.shots!r}')

@@ -180,8 +180,9 @@ def figure(args, model, photos, gts, kept, np):
     """photo | reconstruction | head mask | ground truth | SIE edit blended into the photo."""
     import torch
 
-    from mmlinsem.apis import (blend_edit, box_stroke, injected_noise, label_size,
-                               semantic_image_edit)
+    from mmlinsem.apis import label_size, semantic_image_edit
+    from mmlinsem.apis.editing import box_stroke
+    from mmlinsem.apis.inversion import blend_edit, injected_noise
     from mmlinsem.utils import write_png
     from mmlinsem.visualization import colorize, default_palette, img_to_uint8, labelled_grid
     classes = list(model.classes)

@@ -4,6 +4,8 @@ from typing import Optional, Sequence
 from mmlinsem.data import ade20k_classes
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.registry import MODELS
+from mmlinsem.utils.checkpoint_io import expecting
+from mmlinsem.utils.paths import resolve_path
 from .base_teacher import BaseTeacher
 
 WHY_UNAVAILABLE = (
@@ -62,9 +64,6 @@ class EncodingTeacher(BaseTeacher):
                 'file there by hand or pass checkpoint=PATH') from None
         if checkpoint:
             from mmengine.runner.checkpoint import CheckpointLoader
-
-            from mmlinsem.utils.checkpoint_io import expecting
-            from mmlinsem.utils.paths import resolve_path
             checkpoint = resolve_path(checkpoint)
             try:
                 with expecting(f'a pytorch-encoding {model_name} checkpoint'):

@@ -135,7 +135,7 @@ def _extractor(teacher=None, **kw):
 
 
 def test_closed_form_lse_on_a_z_only_generator():
-    from mmlinsem.apis import fit_lse_closed_form
+    from mmlinsem.models.heads import fit_lse_closed_form
     m = _extractor()
     assert m.head_module.num_classes == 3  # from the class names, no teacher
     label_fn = _label_fn()(m.generator)
@@ -163,8 +163,8 @@ def test_sgd_lse_trains_on_user_masks_in_z(tmp_path):
 
 
 def test_fewshot_lse_from_annotations_in_z(tmp_path):
-    from mmlinsem.apis import fit_lse_on_annotations
     from mmlinsem.datasets import AnnotatedLatentDataset
+    from mmlinsem.models.heads import fit_lse_on_annotations
     m = _extractor()
     label_fn = _label_fn()(m.generator)
     z = torch.randn(6, NZ)

@@ -15,6 +15,7 @@ from typing import Dict, Iterable, List, Optional
 import torch
 
 from mmlinsem.errors import MMLinsemError
+from mmlinsem.registry import MODELS
 
 #: mmagic's StyleGAN2 channel table for a channel multiplier ``cm`` (fixed in the class)
 _MMAGIC_SG2_BASE = {4: 512, 8: 512, 16: 512, 32: 512, 64: 256, 128: 128, 256: 64, 512: 32, 1024: 16}
@@ -149,7 +150,7 @@ def check_shapes(state: Dict[str, torch.Tensor], generator_cfg: dict, layout: st
     cfg = dict(generator_cfg)
     scope = cfg.pop('_scope_', 'mmagic')
     if scope == 'mmlinsem':
-        from mmlinsem.registry import MODELS as registry
+        registry = MODELS
     else:
         from mmagic.registry import MODELS as registry
 

@@ -5,11 +5,12 @@ import numpy as np
 import torch
 from mmengine.logging import print_log
 
+from mmlinsem.apis.latent_optim import (amp_option, check_target, frozen, init_param, label_size,
+                                        predict_logits, regularised_loss, render, render_for_loss,
+                                        run_adam)
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.evaluation import aggregate_iou, per_image_iou
 from mmlinsem.utils.seeding import latent_for, sample_seed
-from .latent_optim import (amp_option, check_target, frozen, init_param, label_size, predict_logits,
-                           regularised_loss, render, render_for_loss, run_adam)
 
 
 @amp_option

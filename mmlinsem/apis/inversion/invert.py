@@ -19,10 +19,10 @@ from typing import Optional, Sequence
 import torch
 import torch.nn.functional as F
 
+from mmlinsem.apis.latent_optim import frozen, label_size, predict_logits
 from mmlinsem.errors import MMLinsemError
-from .image_quality import ms_ssim, psnr
-from .latent_optim import frozen, label_size, predict_logits
-from .reconstruction_loss import build_loss
+from mmlinsem.evaluation.image_quality import ms_ssim, psnr
+from mmlinsem.models.losses.reconstruction_loss import build_loss
 
 INVERSION_SPACES = ('w', 'w+')
 NOISE_MODES = ('optimise', 'fixed')

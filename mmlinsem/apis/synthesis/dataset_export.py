@@ -44,13 +44,14 @@ from typing import List, Optional, Sequence, Tuple
 import torch
 import torch.nn.functional as F
 
+from mmlinsem.apis.latent_optim import label_size
 from mmlinsem.errors import MMLinsemError
+from mmlinsem.evaluation.uncertainty import keep_mask
 from mmlinsem.utils.fileio import atomic_write, temp_target, write_label_png, write_npy, write_png
 from mmlinsem.utils.seeding import latent_for, noise_for, sample_seed
 from mmlinsem.visualization import default_palette, img_to_uint8
 from .head_ensemble import ensemble_predict
 from .segmenter_config import DEFAULT_SEG_RECIPE, save_seg_config, seg_config_for
-from .uncertainty import keep_mask
 
 SPLITS = ('train', 'val')
 META = 'meta.jsonl'
@@ -272,7 +273,6 @@ def export_dataset(model,
                             '(--ensemble K or --ensemble-ckpts)')
     gen = model.generator
     device = next(model.head_module.parameters()).device
-    from .latent_optim import label_size
     size = tuple(label_size(model))
     classes = list(model.classes)
     palette = default_palette(len(classes))

@@ -9,15 +9,19 @@ from typing import List, Optional, Sequence
 import torch
 import torch.nn.functional as F
 
+from mmlinsem.datasets import AnnotatedLatentDataset
 from mmlinsem.errors import MMLinsemError
+from mmlinsem.evaluation.uncertainty import ensemble_uncertainty
+from mmlinsem.models.heads import LSEHead
+from mmlinsem.models.heads.closed_form_lse import (balanced_pixels, refine_cross_entropy,
+                                                   sample_features)
+from mmlinsem.utils.checkpoint_io import read_checkpoint
 from mmlinsem.utils.seeding import latent_for, noise_for, sample_seed
-from .uncertainty import ensemble_uncertainty
 
 
 def _head_state(checkpoint: str) -> dict:
     if not osp.isfile(checkpoint):
         raise MMLinsemError(f'checkpoint not found: {checkpoint}')
-    from mmlinsem.utils.checkpoint_io import read_checkpoint
     ckpt = read_checkpoint(checkpoint, expected='a head checkpoint written by tools/train.py')
     return ckpt.get('state_dict', ckpt)
 
@@ -48,7 +52,6 @@ def load_head(model, checkpoint: str) -> torch.nn.Module:
 
 
 def _lse_template(model):
-    from mmlinsem.models import LSEHead
     head = model.head_module
     if isinstance(head, LSEHead):
         return head
@@ -60,7 +63,6 @@ def _annotated_samples(model, annotations, num_annotated, annotation_seed, laten
     """(latents, masks, space, seeds) of the annotated set: a folder in the layout of
     ``AnnotatedLatentDataset`` or, without one, teacher-labelled generated samples."""
     if annotations is not None:
-        from mmlinsem.datasets import AnnotatedLatentDataset
         ds = AnnotatedLatentDataset(
             annotations, metainfo=dict(classes=list(model.classes)), latent_space=latent_space)
         items = [ds[i] for i in range(len(ds))]
@@ -122,7 +124,6 @@ def bootstrap_lse_ensemble(model,
     Returns:
         list[nn.Module]: K ``LSEHead`` modules in eval mode.
     """
-    from .closed_form_lse import balanced_pixels, refine_cross_entropy, sample_features
     if num_members < 1:
         raise MMLinsemError(f'the ensemble needs >= 1 member, got {num_members}')
     template = _lse_template(model)

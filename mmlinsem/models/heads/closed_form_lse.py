@@ -15,8 +15,9 @@ from mmengine.dist import all_reduce, get_rank, get_world_size
 from mmengine.logging import print_log
 
 from mmlinsem.errors import MMLinsemError
-from mmlinsem.models.utils import sample_points
 from mmlinsem.utils.seeding import latent_for
+from ..utils import sample_points
+from .lse_head import LSEHead
 
 
 def sample_features(feats: List[torch.Tensor], rows: torch.Tensor, cols: torch.Tensor,
@@ -196,7 +197,6 @@ def fit_lse_closed_form(model,
 
 
 def _lse_head(model):
-    from mmlinsem.models import LSEHead
     head = model.head_module
     if not isinstance(head, LSEHead):
         raise MMLinsemError(f'closed-form fitting needs an LSEHead, got {type(head).__name__}')

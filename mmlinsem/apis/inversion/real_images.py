@@ -21,9 +21,12 @@ import numpy as np
 import torch
 from PIL import Image
 
+from mmlinsem.apis.editing.edit_vectors import load_wplus
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.utils.fileio import (atomic_write, reading, write_json, write_label_png, write_npy,
                                    write_png)
+from mmlinsem.visualization import colorize, default_palette, img_to_uint8, labelled_grid, overlay
+from .invert import invert_images
 
 LAYOUT = ('latents', 'masks', 'images', 'photos', 'noise', 'overlays')
 
@@ -93,7 +96,6 @@ def noise_path(latent_path: str) -> str:
 def load_inverted(latent_path: str, num_latents: int):
     """An inverted latent as a (L, C) w+ tensor and its noise maps (a list of
     (1, 1, h, w) tensors, or None when the inversion kept the generator's noise)."""
-    from .edit_vectors import load_wplus
     latent = load_wplus(latent_path, num_latents)
     path = noise_path(latent_path)
     if not osp.isfile(path):
@@ -114,7 +116,6 @@ def save_inversion(out: str,
                    palette,
                    scale: int = 4) -> None:
     """Write one photo's files (module docstring); ``mask`` may be None (no masks/ then)."""
-    from mmlinsem.visualization import colorize, img_to_uint8, labelled_grid, overlay
     recon = img_to_uint8(result['images'][index]).numpy()
     shown = img_to_uint8(photo).numpy()
     write_npy(osp.join(out, 'latents', stem + '.npy'), result['latents'][index].cpu().numpy())
@@ -161,8 +162,6 @@ def invert_paths(model,
     Returns:
         dict: the content of ``metrics.json``.
     """
-    from mmlinsem.visualization import default_palette
-    from .invert import invert_images
     if mask_source not in ('head', 'teacher', 'none'):
         raise MMLinsemError(f"mask_source must be 'head', 'teacher' or 'none', got "
                             f'{mask_source!r}')

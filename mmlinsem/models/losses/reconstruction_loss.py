@@ -13,8 +13,8 @@ from typing import Callable, Dict
 import torch
 
 from mmlinsem.errors import MMLinsemError
+from mmlinsem.evaluation.image_quality import ms_ssim
 from mmlinsem.utils.fileio import reading
-from .image_quality import ms_ssim
 
 #: torchvision checkpoint file of each LPIPS backbone
 LPIPS_BACKBONES = {

@@ -4,10 +4,10 @@ from typing import Callable, Iterator, Optional
 import torch
 import torch.nn.functional as F
 
+from mmlinsem.apis.latent_optim import (adam_steps, amp_option, autocast, check_target, frozen,
+                                        init_param, label_size, predict_logits, regularised_loss,
+                                        render, render_for_loss, run_adam)
 from mmlinsem.errors import MMLinsemError
-from .latent_optim import (adam_steps, amp_option, autocast, check_target, frozen, init_param,
-                           label_size, predict_logits, regularised_loss, render, render_for_loss,
-                           run_adam)
 
 
 def box_stroke(box, size) -> torch.Tensor:

@@ -15,9 +15,10 @@ from typing import Optional
 import numpy as np
 import torch
 
+from mmlinsem.apis.latent_optim import to_wp
+from mmlinsem.datasets.annotated_latent_dataset import load_latent
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.utils.fileio import atomic_write, reading
-from .latent_optim import to_wp
 
 EDIT_FORMAT = 'mmlinsem-edit-v1'
 
@@ -77,7 +78,6 @@ def load_wplus(path: str, num_latents: int, channels: Optional[int] = None) -> t
     """A saved latent (.npy / .pt: w+ (L, D) or (1, L, D), or a w (D,) repeated per layer)
     as an (L, D) w+ tensor (``channels``: the D it must have, None for any); anything else
     is one :class:`MMLinsemError` line."""
-    from mmlinsem.datasets.annotated_latent_dataset import load_latent
     if not osp.isfile(path):
         raise MMLinsemError(f'latent not found: {path}')
     latent = load_latent(path)
