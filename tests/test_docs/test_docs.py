@@ -382,3 +382,23 @@ def test_checker_finds_missing_package_files_and_names(tmp_path):
 
 def test_pages_name_only_existing_package_files_and_names():
     assert cd.check_code_refs(ROOT) == []
+
+
+def test_shipped_zoo_heads_come_with_logs_and_are_linked_from_their_row():
+    shipped = []
+    for meta in METAFILES:
+        readme = _read(osp.join(osp.dirname(meta), 'README.md'))
+        for m in yaml.safe_load(_read(meta))['Models']:
+            weights = m.get('Weights', '')
+            heads = {'LSEHead', 'NSE1Head', 'NSE2Head'} & set(m['Metadata'].get('Architecture', []))
+            if not weights.startswith('checkpoints/') or not heads:
+                continue  # the toy world's teacher and GAN are the shipped inputs, not zoo heads
+            shipped.append(weights)
+            assert osp.getsize(osp.join(ROOT, weights)) < 2**20, weights  # KB to MB
+            for kind in ('train', 'test'):
+                log = f'checkpoints/logs/{m["Name"]}.{kind}.log'
+                assert osp.isfile(osp.join(ROOT, log)), log
+                assert f'../../{log}' in readme, (meta, log)
+            row = next(line for line in readme.splitlines() if f'[{m["Name"]}]' in line)
+            assert f'../../{weights}' in row, (meta, m['Name'])
+    assert shipped, 'no zoo row ships its head'
