@@ -45,8 +45,8 @@ def main():
     gen = inf.model.generator
     z = inf.latents(args.seed, args.num)
     with torch.no_grad():
-        wp = gen.to_wp(z, 'z')  # truncation as configured
-        img, _ = gen(wp, space='w+', truncate=False)
+        wp = gen.native_latent(z)  # w+ with the configured truncation, or z (z-only)
+        img, _ = gen(wp, space=gen.native_space, truncate=False)
         masks = inf.model.teacher(img)
     subs = ['latents', 'masks'] + (['img_dir/train', 'ann_dir/train'] if args.seg_layout else [])
     for sub in subs:
@@ -67,7 +67,8 @@ def main():
             label_png(mask, pal).save(osp.join(args.out, 'ann_dir', 'train', name + '.png'))
         rows.append([rgb, colorize(mask, pal)])
     write_png(osp.join(args.out, 'preview.png'), grid(rows[:16], scale=2))
-    print(f'wrote {args.num} samples (w+ latents, teacher masks) to {args.out}')
+    print(f'wrote {args.num} samples ({gen.native_space} latents, teacher masks) to '
+          f'{args.out}')
 
 
 if __name__ == '__main__':

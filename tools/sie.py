@@ -1,7 +1,7 @@
 """Semantic Image Editing: paint a class on the LSE mask, get the edited image.
 
     python tools/sie.py CONFIG CHECKPOINT --label CLASS --box X0,Y0,X1,Y1
-        [--stroke-mask PNG] [--seed 0] [--index 0[,1,...]] [--space mixz|w+] [--steps 50]
+        [--stroke-mask PNG] [--seed 0] [--index 0[,1,...]] [--space mixz|w+|z] [--steps 50]
         [--lr 0.01] [--baseline-color R,G,B] [--out DIR] [--amp [--amp-dtype float16]]
         [--latent FILE.npy [--photo IMG] [--dilate 2] [--feather 2]]
 
@@ -38,7 +38,9 @@ def parse_args():
         default='0',
         help='sample index, or several (0,1,2): one edit each, metrics averaged')
     p.add_argument(
-        '--space', choices=['mixz', 'w+'], help='mixz (default), w+ (always with --latent)')
+        '--space',
+        choices=['mixz', 'w+', 'z'],
+        help='mixz (default), w+ (always with --latent), z (a z-only generator: the default)')
     p.add_argument('--steps', type=int, default=50)
     p.add_argument('--lr', type=float, default=0.01)
     p.add_argument('--baseline-color', help='R,G,B (0..255): also run the color baseline')
@@ -65,8 +67,9 @@ def main():
                             'with --latent), got --space mixz')
     if args.photo and not args.latent:
         raise MMLinsemError('--photo needs --latent (the inversion of that photo)')
-    args.space = args.space or ('w+' if args.latent else 'mixz')
     inf = inferencer_from_args(args)
+    style = inf.model.generator.style_based
+    args.space = args.space or ('w+' if args.latent else 'mixz' if style else 'z')
     classes = inf.classes
     label = classes.index(args.label) if args.label in classes else None
     if label is None:

@@ -70,9 +70,13 @@ def label_size(model):
 
 
 def init_param(generator, z: torch.Tensor, space: str) -> torch.Tensor:
-    """z batch -> the optimised parameter in ``space`` (no truncation)."""
+    """z batch -> the optimised parameter in ``space`` (no truncation); a z-only generator
+    is optimised in z only."""
     if space == 'z':
         return z
+    if not generator.style_based:
+        raise MMLinsemError(f"{type(generator.generator).__name__} takes z only: optimise in "
+                            f"space='z', got space={space!r}")
     if space == 'mixz':
         return z[:, None].repeat(1, generator.num_latents, 1)
     return generator.to_wp(z, 'z', truncate=False) if space == 'w+' else generator.z_to_w(z)

@@ -28,13 +28,15 @@ def style_projections(generator: nn.Module) -> List[nn.Module]:
     if 'StyleGAN2Generator' in names:
         convs = [generator.conv1] + list(generator.convs) + [generator.to_rgbs[-1]]
         return [c.conv.style_modulation for c in convs]
+    if 'StyleGAN3Generator' in names:  # w+ index 0: the input's affine, i + 1: layer i
+        syn = generator.synthesis
+        return [syn.input.affine] + [getattr(syn, n).affine for n in syn.layer_names]
     if 'StyleGAN1Generator' in names:
         return [m for block in generator.convs for m in (block.adain1.affine, block.adain2.affine)]
     if 'PGGANGenerator' in names:
         return [generator.noise2feat.linear]
-    raise MMLinsemError(f'SeFa supports StyleGAN2, StyleGAN (mmagic or genforce layout) and PGGAN '
-                        f'generators, got '
-                        f'{type(generator).__name__}')
+    raise MMLinsemError(f'SeFa supports StyleGAN2, StyleGAN3, StyleGAN (mmagic or genforce '
+                        f'layout) and PGGAN generators, got {type(generator).__name__}')
 
 
 @torch.no_grad()

@@ -28,11 +28,15 @@ def edit_delta(model, result: dict, original_wp: torch.Tensor) -> torch.Tensor:
     ``space``, w+ after the generator's mapping) from ``original_wp`` ((L, D) or (1, L, D))."""
     space = result.get('space', 'w+')
     with torch.no_grad():
-        edited = to_wp(model.generator, result['latent'].detach(), space)[0]
-    original = original_wp[0] if original_wp.ndim == 3 else original_wp
+        if model.generator.style_based:
+            edited = to_wp(model.generator, result['latent'].detach(), space)[0]
+        else:  # a z-only generator is edited in z: the offset is in z
+            edited = result['latent'].detach()[0]
+    original = original_wp[0] if original_wp.ndim == edited.ndim + 1 else original_wp
     if tuple(original.shape) != tuple(edited.shape):
-        raise MMLinsemError(f'original w+ latent must be {tuple(edited.shape)} (layers x '
-                            f'channels), got {tuple(original.shape)}')
+        what = '(layers x channels) w+' if edited.ndim == 2 else 'z'
+        raise MMLinsemError(f'original {what} latent must be {tuple(edited.shape)}, got '
+                            f'{tuple(original.shape)}')
     return (edited.float() - original.to(edited).float()).cpu()
 
 

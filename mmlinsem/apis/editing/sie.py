@@ -55,6 +55,9 @@ def _start(model, latent: torch.Tensor, latent_space: str, space: str):
     device = next(model.head_module.parameters()).device
     latent = latent.to(device)
     latent = latent[None] if latent.ndim == (2 if latent_space == 'w+' else 1) else latent
+    if not gen.style_based and (space != 'z' or latent_space != 'z'):
+        raise MMLinsemError(f"{type(gen.generator).__name__} takes z only: edit a z latent in "
+                            f"space='z', got latent_space={latent_space!r}, space={space!r}")
     if space == 'mixz' and latent_space != 'z':
         raise MMLinsemError("space='mixz' starts from a z latent; give latent_space='z' or "
                             "optimise in space='w+'")

@@ -206,7 +206,7 @@ def _lse_head(model):
 def fit_lse_on_annotations(model,
                            latents: torch.Tensor,
                            masks: torch.Tensor,
-                           latent_space: str = 'w+',
+                           latent_space: Optional[str] = None,
                            pixels_per_image: int = 4096,
                            balanced: bool = True,
                            ridge: float = 1e-3,
@@ -219,7 +219,9 @@ def fit_lse_on_annotations(model,
     cross-entropy -- the few-shot LSE in seconds instead of an SGD schedule.
 
     Args:
-        latents: (N, ...) latents of the annotated samples, in ``latent_space``.
+        latents: (N, ...) latents of the annotated samples, in ``latent_space`` (default:
+            the generator's reading of their shape, ``FeatureGenerator.space_of``: w+ for
+            (N, L, C), w for (N, C), z for a z-only generator).
         masks: (N, H, W) class indices at the label size; 255 = not annotated (ignored).
         progress: ``progress(done, total, stage)`` with stage 'features' or 'refine'.
     Returns:
@@ -231,6 +233,8 @@ def fit_lse_on_annotations(model,
         raise MMLinsemError(f'expected as many latents as masks (at least one), got '
                             f'{len(latents)} latents and {len(masks)} masks')
     start = time.perf_counter()
+    if latent_space is None:
+        latent_space = model.generator.space_of(latents)
     device = next(head.parameters()).device
     gen = torch.Generator().manual_seed(seed)
     total, picked = len(latents), [0]

@@ -108,7 +108,8 @@ def _extractor():
 
 
 def test_lse_trains_and_sie_scs_run():
-    from mmlinsem.apis import fit_lse_closed_form, semantic_conditional_sample, semantic_image_edit
+    from mmlinsem.apis import semantic_conditional_sample, semantic_image_edit
+    from mmlinsem.models.heads import fit_lse_closed_form
     m = _extractor()
     before = [p.clone() for p in m.head.parameters()]
     fit_lse_closed_form(m, num_images=8, pixels_per_image=64, batch_size=4)
@@ -147,3 +148,20 @@ def test_sgd_lse_step_lowers_the_loss():
     for _ in range(15):
         last = m.train_step(data, opt)['loss']
     assert last < first * 0.7
+
+
+def test_sefa_uses_the_input_and_layer_affines():
+    from mmlinsem.apis import sefa_directions
+    from mmlinsem.apis.directions import edit_wplus, style_projections
+    g = FeatureGenerator(sg3_cfg())
+    syn = g.generator.synthesis
+    proj = style_projections(g.generator)
+    assert len(proj) == g.num_latents  # w+ order: the input, then every layer
+    assert proj[0] is syn.input.affine and proj[-1] is getattr(syn, syn.layer_names[-1]).affine
+    dirs, vals, used = sefa_directions(g.generator, 'all', 3)
+    assert dirs.shape == (3, 16) and used == list(range(g.num_latents))
+    assert torch.allclose(dirs @ dirs.t(), torch.eye(3), atol=1e-5)
+    wp = g.to_wp(torch.randn(1, 16), truncate=False)
+    a, _ = g(wp, space='w+', truncate=False)
+    b, _ = g(edit_wplus(wp, dirs[0], 3.0), space='w+', truncate=False)
+    assert (a - b).abs().mean() > 1e-3
