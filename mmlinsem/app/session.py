@@ -66,21 +66,27 @@ class AppSession:
         self.trained = head is not None
 
     # ------------------------------------------------------------------ sampling
+    def _batch(self, latent: torch.Tensor) -> torch.Tensor:
+        """One sample's latent ((L, D) w+ or (D, ) z) as a batch of one."""
+        return latent[None] if latent.ndim == (2 if self.gen.style_based else 1) else latent
+
     def _render(self, wp: torch.Tensor):
         with torch.no_grad():
-            img, feats = self.gen(wp.to(self.inf.device), space='w+', truncate=False)
+            img, feats = self.gen(
+                wp.to(self.inf.device), space=self.gen.native_space, truncate=False)
             head = predict_logits(self.model, img, feats, self.size, 'head').argmax(1)[0]
             teacher = self.model.teacher(img)[0] if self.model.teacher is not None else None
         return (img_to_uint8(img[0]).numpy(), head.cpu().numpy().astype(np.uint8),
                 None if teacher is None else teacher.cpu().numpy().astype(np.uint8))
 
     def state_of(self, wp: torch.Tensor, seed=None, psi=1.0, name=None) -> dict:
-        image, head, teacher = self._render(wp[None] if wp.ndim == 2 else wp)
+        wp = self._batch(wp)  # the latent in the generator's native space (w+ or z)
+        image, head, teacher = self._render(wp)
         return dict(
             seed=seed,
             psi=psi,
             name=name,
-            wp=(wp[0] if wp.ndim == 3 else wp).detach().cpu().numpy(),
+            wp=wp[0].detach().cpu().numpy(),
             image=image,
             head_mask=head,
             teacher_mask=teacher)
@@ -92,10 +98,13 @@ class AppSession:
             raise MMLinsemError(f'seed must be >= 0, got {seed}')
         if not 0.0 <= psi <= 1.0:
             raise MMLinsemError(f'truncation psi must be in [0, 1], got {psi}')
+        if psi < 1.0 and not self.gen.style_based:
+            raise MMLinsemError(f'truncation psi={psi} needs a style-based generator; '
+                                f'{type(self.gen.generator).__name__} takes z only (psi 1)')
         z = latent_for(seed, 0, (self.gen.noise_size, ))[None].to(self.inf.device)
         with torch.no_grad():
-            wp = self.gen.to_wp(z, 'z', truncate=False)
-            if psi < 1.0 and self.gen.style_based:
+            wp = self.gen.native_latent(z, truncate=False)
+            if psi < 1.0:
                 mean = self.gen.get_mean_latent().to(wp)
                 wp = mean + psi * (wp - mean)
         return self.state_of(wp, seed, psi)
@@ -156,7 +165,7 @@ class AppSession:
     def open_annotation(self, name: str):
         """(state, canvas value) of a saved sample, its saved mask pre-loaded."""
         latent, mask = self.store.load(name)
-        state = self.state_of(torch.from_numpy(latent)[None], name=name)
+        state = self.state_of(torch.from_numpy(latent), name=name)
         value = self._canvas(state['image'])
         value['layers'] = [mask_layer(mask, self.palette, self.scale)]
         return state, value
@@ -181,7 +190,7 @@ class AppSession:
             self.model,
             torch.from_numpy(latents),
             torch.from_numpy(masks.astype(np.int64)),
-            latent_space='w+',
+            latent_space=None,
             ce_steps=ce_steps,
             progress=progress)
         path = osp.join(self.out_dir, 'heads', f'fewshot_n{len(names)}.pth')
@@ -229,14 +238,15 @@ class AppSession:
         if not 1 <= int(steps) <= 500:
             raise MMLinsemError(f'steps must be 1..500, got {steps}')
         state = self.refresh(state)  # the head may have been trained since the sample
-        wp0 = torch.from_numpy(state['wp'])[None].to(self.inf.device)
+        wp0 = self._batch(torch.from_numpy(state['wp'])).to(self.inf.device)
+        space = self.gen.native_space
         frames = iter_semantic_image_edit(
             self.model,
             wp0,
-            'w+',
+            space,
             stroke=torch.from_numpy(stroke),
             label=label,
-            space='w+',
+            space=space,
             steps=int(steps),
             stream_every=int(stream_every))
         target = None
@@ -288,11 +298,11 @@ class AppSession:
             if inside.any() else np.asarray(self.palette[label][:3], np.float64))
         out = color_edit(
             self.model,
-            torch.from_numpy(state['wp'])[None],
+            self._batch(torch.from_numpy(state['wp'])),
             torch.from_numpy(stroke),
             torch.from_numpy(colour / 127.5 - 1.0),
-            latent_space='w+',
-            space='w+',
+            latent_space=self.gen.native_space,
+            space=self.gen.native_space,
             steps=steps,
             label=label)
         row = self._edit_row(image, out['target'].cpu().numpy(), out['image'], out['mask'])
@@ -306,9 +316,14 @@ class AppSession:
             raise MMLinsemError('nothing to undo: no edit of this sample yet')
         wp = history.pop()
         new = self.state_of(
-            torch.from_numpy(wp)[None], state.get('seed'), state.get('psi', 1.0), state.get('name'))
+            torch.from_numpy(wp), state.get('seed'), state.get('psi', 1.0), state.get('name'))
         new['history'] = history
         return new
+
+    def _require_wplus(self, what: str):
+        if not self.gen.style_based:
+            raise MMLinsemError(f'{what} is a w+ offset; {type(self.gen.generator).__name__} '
+                                'takes z only')
 
     def _edit_dir(self) -> str:
         return osp.join(self.out_dir, 'edits')
@@ -326,6 +341,7 @@ class AppSession:
         edit = (state or {}).get('last_edit')
         if edit is None:
             raise MMLinsemError('no edit to save: run an edit first')
+        self._require_wplus('a reusable edit')
         if not (name and name.strip()):  # e.g. hair_seed3
             stem = re.sub(r'[^A-Za-z0-9_-]', '_', edit['class_name']).strip('_-') or 'edit'
             name = f'{stem}_seed{edit["seed"]}' if edit['seed'] is not None else f'{stem}_edit'
@@ -338,6 +354,7 @@ class AppSession:
         ``MAX_SEEDS``) with the saved edit ``name`` at ``strength``."""
         if not name:
             raise MMLinsemError('choose a saved edit first')
+        self._require_wplus('a reusable edit')
         edit = load_edit(
             osp.join(self._edit_dir(),
                      safe_name(name, 'edit name') + '.npz'), self.gen.num_latents,
@@ -381,12 +398,13 @@ class AppSession:
         return sefa_directions(self.gen.generator, layers, int(num))
 
     def sefa_image(self, state: dict, directions, strengths, layers=None) -> np.ndarray:
-        wp = torch.from_numpy(state['wp'])[None].to(self.inf.device)
+        wp = self._batch(torch.from_numpy(state['wp'])).to(self.inf.device)
         for d, s in zip(directions, strengths):
-            if float(s) != 0.0:
-                wp = edit_wplus(wp, d.to(wp), float(s), layers)
+            if float(s) != 0.0:  # w+ layers, or z itself (z-only generators)
+                wp = edit_wplus(wp, d.to(wp), float(s), layers) if self.gen.style_based \
+                    else wp + float(s) * d.to(wp)
         with torch.no_grad():
-            img, _ = self.gen(wp, space='w+', truncate=False)
+            img, _ = self.gen(wp, space=self.gen.native_space, truncate=False)
         return img_to_uint8(img[0]).numpy()
 
     # ------------------------------------------------------------------ canvases
@@ -404,7 +422,7 @@ class AppSession:
 
     def refresh(self, state: dict) -> dict:
         """``state`` with its masks rendered by the current head (after "Train")."""
-        image, head, teacher = self._render(torch.from_numpy(state['wp'])[None])
+        image, head, teacher = self._render(self._batch(torch.from_numpy(state['wp'])))
         return dict(state, image=image, head_mask=head, teacher_mask=teacher)
 
     def blank_canvas(self) -> dict:
