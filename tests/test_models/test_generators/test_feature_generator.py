@@ -215,3 +215,25 @@ def test_generator_keeps_fp32_under_autocast():
     assert img.dtype == img16.dtype == torch.float32
     assert all(f.dtype == torch.float32 for f in feats)
     assert torch.equal(img, ref_img)
+
+
+def test_stylegan2_w_avg_buffer_is_the_truncation_centre_once_set():
+    g = FeatureGenerator(
+        dict(
+            _scope_='mmagic',
+            type='StyleGAN2Generator',
+            out_size=16,
+            style_channels=16,
+            num_mlps=2,
+            channel_multiplier=1,
+            update_mean_latent_with_ema=True),
+        truncation=0.5,
+        mean_latent_samples=64)
+    sampled = g.get_mean_latent()  # a zero w_avg (never updated) is no centre
+    assert sampled.abs().sum() > 0
+    centre = torch.randn(16)
+    g.generator.w_avg.copy_(centre)  # e.g. a converted file's latent_avg
+    assert torch.equal(g.get_mean_latent()[0], centre)
+    z = torch.randn(2, 16)
+    raw = g.to_wp(z, truncate=False)
+    assert torch.allclose(g.to_wp(z), centre + 0.5 * (raw - centre), atol=1e-6)
