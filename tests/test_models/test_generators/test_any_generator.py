@@ -237,3 +237,31 @@ def test_worked_example_config_builds_and_runs():
     assert m.generator.resolutions == [(4, 4), (8, 8), (16, 16), (32, 32)]
     img, feats, labels = m.generate(torch.randn(2, cfg.latent_dim))
     assert img.shape == (2, 3, 64, 64) and labels.shape == (2, 64, 64)
+
+
+@MODELS.register_module(name='_TestLateInPlace', force=True)
+class LateInPlace(nn.Module):
+    """Modifies its hooked norm's output in place only for batches of more than one."""
+
+    def __init__(self):
+        super().__init__()
+        self.noise_size = NZ
+        self.fc = nn.ConvTranspose2d(NZ, 4, 4)
+        self.norm = nn.BatchNorm2d(4)
+        self.out = nn.Conv2d(4, 3, 1)
+
+    def forward(self, z):
+        x = self.norm(self.fc(z))
+        if len(z) > 1:
+            x.relu_()
+        return self.out(x)
+
+
+def test_an_in_place_change_the_build_did_not_see_is_one_line():
+    g = FeatureGenerator(dict(_scope_='mmlinsem', type='_TestLateInPlace'), layers=['norm'])
+    g(torch.randn(1, NZ))  # as at build time: untouched
+    with pytest.raises(
+            MMLinsemError,
+            match=r"hooked layer 'norm' of LateInPlace: its output "
+            'was modified in place after the hook read it'):
+        g(torch.randn(2, NZ))
