@@ -49,8 +49,13 @@ def auto_scale(size: int, target: int = 256) -> int:
     return max(1, -(-target // max(1, int(size))))
 
 
-def _text(canvas: np.ndarray, text: str, x: int, y: int, scale: float = 0.4) -> None:
-    cv2.putText(canvas, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), 1, cv2.LINE_AA)
+def put_text(canvas: np.ndarray, text, x: int, y: int, scale: float = 0.4) -> None:
+    """Black text on ``canvas`` in place, its baseline at (x, y); a list of strings is
+    written one line under the other."""
+    lines = [text] if isinstance(text, str) else list(text)
+    for k, line in enumerate(lines):
+        cv2.putText(canvas, line, (x, y + int(16 * k * scale / 0.4)), cv2.FONT_HERSHEY_SIMPLEX,
+                    scale, (0, 0, 0), 1, cv2.LINE_AA)
 
 
 def legend(classes: Sequence[str], palette, width: int, row_h: int = 18) -> np.ndarray:
@@ -77,7 +82,7 @@ def legend(classes: Sequence[str], palette, width: int, row_h: int = 18) -> np.n
             color = pal[i] if i < len(pal) else (255, 255, 255)
             out[y + 2:y + row_h - 2, x:x + row_h - 4] = color
             cv2.rectangle(out, (x, y + 2), (x + row_h - 5, y + row_h - 3), (0, 0, 0), 1)
-            _text(out, name, x + row_h, y + row_h - 5)
+            put_text(out, name, x + row_h, y + row_h - 5)
             x += w
     return out
 
@@ -98,7 +103,7 @@ def labelled_grid(rows: List[List[np.ndarray]],
     tile_w = rows[0][0].shape[1] * scale
     head = np.full((20, body.shape[1], 3), 255, np.uint8)
     for j, name in enumerate(headers):
-        _text(head, str(name), pad * scale + j * (tile_w + pad * scale) + 2, 14)
+        put_text(head, str(name), pad * scale + j * (tile_w + pad * scale) + 2, 14)
     return np.concatenate([head, body, legend(classes, palette, body.shape[1])])
 
 

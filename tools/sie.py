@@ -59,6 +59,7 @@ def main():
 
     from mmlinsem.apis import label_size
     from mmlinsem.apis.editing import box_stroke, check_stroke
+    from mmlinsem.data import class_index
     from mmlinsem.errors import MMLinsemError
     from mmlinsem.utils import latent_for, write_png
     from mmlinsem.visualization import default_palette, grid
@@ -71,12 +72,7 @@ def main():
     style = inf.model.generator.style_based
     args.space = args.space or ('w+' if args.latent else 'mixz' if style else 'z')
     classes = inf.classes
-    label = classes.index(args.label) if args.label in classes else None
-    if label is None:
-        if not args.label.isdigit() or int(args.label) >= len(classes):
-            raise MMLinsemError(f'--label must be one of {classes} or an index < '
-                                f'{len(classes)}, got {args.label!r}')
-        label = int(args.label)
+    label = class_index(classes, args.label, '--label class')
     size = label_size(inf.model)
     if args.stroke_mask:
         stroke = check_stroke(np.array(Image.open(args.stroke_mask)) > 0, [size])

@@ -38,3 +38,19 @@ def named_classes(name: str):
         return celebamask_hq()['classes15']
     raise MMLinsemError(f"unknown class list {name!r}; expected 'ade20k', "
                         "'celebamask_hq_19' or 'celebamask_hq_15' (or a list of names)")
+
+
+def class_index(classes, value, what: str = 'class') -> int:
+    """The index of ``value`` in ``classes``: a class name, or an index (an int or a string
+    of digits) in range; anything else is one error naming the classes."""
+    names = [str(c) for c in classes]
+    text = str(value).strip()
+    if not isinstance(value, int) and text in names:
+        return names.index(text)
+    if isinstance(value, int) or text.isdigit():
+        if 0 <= int(value) < len(names):
+            return int(value)
+        raise MMLinsemError(f'{what} index {int(value)} out of range 0..{len(names) - 1} '
+                            f'(the classes: {", ".join(names)})')
+    raise MMLinsemError(f'unknown {what} {value!r}; expected one of {", ".join(names)} or an '
+                        f'index < {len(names)}')

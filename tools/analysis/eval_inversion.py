@@ -183,11 +183,12 @@ def figure(args, model, photos, gts, kept, np):
     from mmlinsem.apis import label_size, semantic_image_edit
     from mmlinsem.apis.editing import box_stroke
     from mmlinsem.apis.inversion import blend_edit, injected_noise
+    from mmlinsem.data import class_index
     from mmlinsem.utils import write_png
     from mmlinsem.visualization import colorize, default_palette, img_to_uint8, labelled_grid
     classes = list(model.classes)
     pal = default_palette(len(classes))
-    label = classes.index(args.edit_label)
+    label = class_index(classes, args.edit_label, '--edit-label class')
     stroke = box_stroke(args.edit_box.split(','), label_size(model))
     latents = torch.cat(kept['latents'])
     noise = kept['noise']

@@ -12,15 +12,13 @@ layout of ``tools/sefa.py``'s ``directions.pt``).
 """
 from typing import List, Optional, Sequence
 
-import cv2
-import numpy as np
 import torch
 import torch.nn.functional as F
 
+from mmlinsem.data import class_index
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.models.generators import LayerSpec, fixed_noise, move_wplus, parse_layers
 from mmlinsem.utils.seeding import latent_for
-from mmlinsem.visualization import colorize, default_palette, grid, img_to_uint8
 
 
 # --------------------------------------------------------------------------- latents
@@ -68,28 +66,20 @@ def pca_directions(generator, num_directions: int = 5, num_samples: int = 20000,
 
 
 @torch.no_grad()
-def _render(model, wp: torch.Tensor):
-    """(image (N, 3, H, W), head masks (N, H, W), mean logit per class (N, K))."""
+def render_masks(model, wp: torch.Tensor):
+    """Render w+ ``wp`` with the noise fixed: (image (N, 3, H, W), head masks (N, H, W),
+    mean logit per class (N, K))."""
     img, feats = model.generator(wp, space='w+', truncate=False, noise=fixed_noise(model.generator))
     logits = model.predict_logits(feats, tuple(img.shape[-2:])).float()
     return img.float(), logits.argmax(1), logits.mean((2, 3))
 
 
-def _class_ids(model, classes) -> List[int]:
-    names = list(model.classes)
+def class_indices(model, classes) -> List[int]:
+    """Sorted indices of ``classes`` (names or indices, a list or a comma-separated string)
+    among the head's classes; an unknown name or an index out of range is one error."""
     if isinstance(classes, str):
         classes = [c for c in classes.split(',') if c.strip()]
-    ids = []
-    for c in classes:
-        if isinstance(c, int) or (isinstance(c, str) and c.isdigit()):
-            i = int(c)
-            if not 0 <= i < len(names):
-                raise MMLinsemError(f'class index {i} out of range 0..{len(names) - 1}')
-        elif c.strip() in names:
-            i = names.index(c.strip())
-        else:
-            raise MMLinsemError(f'unknown class {c!r}; the head knows: {", ".join(names)}')
-        ids.append(i)
+    ids = [class_index(model.classes, c) for c in classes]
     if not ids:
         raise MMLinsemError('no classes given')
     return sorted(set(ids))
@@ -130,7 +120,8 @@ def measure_direction(model,
     masks, change, area, logit = [], [], [], []
     for part in wp.split(batch_size):
         renders = [
-            _render(model, move_wplus(part, a * direction, idx)) for a in (-strength, 0, strength)
+            render_masks(model, move_wplus(part, a * direction, idx))
+            for a in (-strength, 0, strength)
         ]
         base = renders[1][0]
         masks.append(torch.stack([r[1] for r in renders]))
@@ -217,7 +208,7 @@ def name_directions(model,
     if wp is None:
         wp = sample_wplus(g, num_samples, seed)
     names = list(model.classes)
-    wanted = _class_ids(model, classes) if classes is not None else None
+    wanted = class_indices(model, classes) if classes is not None else None
     table = []
     for i, d in enumerate(directions):
         m = measure_direction(model, d, idx, strength, wp=wp)
@@ -288,90 +279,3 @@ def strength_for_change(model,
             raise MMLinsemError('the direction does not change the image at all')
         s = s * target / c
     return float(s)
-
-
-# ------------------------------------------------------------------------- pictures
-def _text(img: np.ndarray, lines: Sequence[str], x: int, y: int, scale: float = 0.4):
-    for k, line in enumerate(lines):
-        cv2.putText(img, line, (x, y + int(16 * k * scale / 0.4)), cv2.FONT_HERSHEY_SIMPLEX, scale,
-                    (0, 0, 0), 1, cv2.LINE_AA)
-
-
-@torch.no_grad()
-def direction_grid(model,
-                   directions: torch.Tensor,
-                   labels: Sequence[str],
-                   layers: LayerSpec = 'all',
-                   strengths: Sequence[float] = (-3, 0, 3),
-                   num_samples: int = 2,
-                   seed: int = 0,
-                   scale: int = 2,
-                   palette=None) -> np.ndarray:
-    """A picture: per direction an image row and a head-mask row (columns: samples x
-    strengths), its label on the left, a class colour legend below; tiles upscaled by
-    ``scale`` with nearest neighbour.
-
-    Args:
-        model (SemanticExtractor): generator + head.
-        directions (Tensor): (k, d) directions.
-        labels (list[str]): one label per direction (e.g. its name and locality).
-        layers (str | list[int]): w+ indices the edits move.
-        strengths (list[float]): the columns of each sample.
-        num_samples (int): samples side by side.
-        seed (int): latent seed.
-        scale (int): nearest-neighbour upscale factor of the tiles.
-        palette (list, optional): class colours (default :func:`default_palette`).
-
-    Returns:
-        ndarray: (H, W, 3) uint8 RGB.
-    """
-    g = model.generator
-    idx = parse_layers(layers, g.num_latents)
-    palette = palette or default_palette(len(model.classes))
-    wp = sample_wplus(g, num_samples, seed)
-    rows = []
-    for d in directions:
-        imgs, masks = [], []
-        for i in range(num_samples):
-            for a in strengths:
-                img, mask, _ = _render(model, move_wplus(wp[i:i + 1], a * d, idx))
-                imgs.append(img_to_uint8(img[0]).numpy())
-                masks.append(colorize(mask[0].cpu().numpy(), palette))
-        rows += [imgs, masks]
-    pad = 2
-    tiles = grid(rows, pad=pad, scale=scale)
-    tile_h = (g.image_size[0] + pad) * scale
-    strip = np.full((tiles.shape[0], 150, 3), 255, np.uint8)
-    for r, label in enumerate(labels):
-        words = str(label).split('|')
-        _text(strip, [w.strip() for w in words], 4, r * 2 * tile_h + 18)
-    body = np.concatenate([strip, tiles], 1)
-    head = np.full((22, body.shape[1], 3), 255, np.uint8)
-    cols = ', '.join(f'{a:g}' for a in strengths)
-    _text(head, [f'columns per sample: strength {cols}; rows: image, head mask'], 4, 15)
-    per_row = max(1, body.shape[1] // 110)
-    legend = np.full((22 * -(-len(model.classes) // per_row), body.shape[1], 3), 255, np.uint8)
-    for c, name in enumerate(model.classes):
-        x, y = 4 + (c % per_row) * 110, 4 + (c // per_row) * 22
-        legend[y:y + 14, x:x + 14] = palette[c]
-        _text(legend, [name], x + 18, y + 12)
-    return np.concatenate([head, body, legend], 0)
-
-
-def directions_markdown(table: List[dict], classes: Optional[Sequence[str]] = None) -> str:
-    """A Markdown table of :func:`name_directions` rows (area change per unit strength of
-    ``classes``, default the named ones)."""
-    extra = classes is not None and all('class_locality' in r for r in table)
-    head = '| direction | name | locality |'
-    if extra:
-        head += f' locality ({", ".join(classes)}) |'
-    lines = [head + ' image change / unit | area change / unit |', '|---' * (5 + extra) + '|']
-    for row in table:
-        show = classes or row['classes']
-        areas = ', '.join(f'{c} {row["area_change"][c]:+.4f}' for c in show)
-        cells = [str(row['index']), row['name'] or '-', f'{row["locality"]:.2f}']
-        if extra:
-            cells.append(f'{row["class_locality"]:.2f}')
-        cells += [f'{row["image_change"]:.4f}', areas]
-        lines.append('| ' + ' | '.join(cells) + ' |')
-    return '\n'.join(lines) + '\n'

@@ -22,8 +22,8 @@ from torch.autograd import forward_ad
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.models.generators import (LayerSpec, fixed_noise, move_wplus, parse_layers,
                                         unfused_modulation)
-from .direction_naming import (_class_ids, _render, locality_score, measure_direction,
-                               name_directions, sample_wplus, strength_for_change)
+from .direction_naming import (class_indices, locality_score, measure_direction, name_directions,
+                               render_masks, sample_wplus, strength_for_change)
 
 
 # ------------------------------------------------------------------------ Jacobians
@@ -201,12 +201,12 @@ def region_directions(model,
     """
     start = time.perf_counter()
     g = model.generator
-    ids = _class_ids(model, classes)
+    ids = class_indices(model, classes)
     idx = parse_layers(layers, g.num_latents)
     upto = default_jacobian_layer(g, idx) if jacobian_layer is None else int(jacobian_layer)
     if wp is None:
         wp = sample_wplus(g, num_samples, seed)
-    _, masks, _ = _render(model, wp)
+    _, masks, _ = render_masks(model, wp)
     inside = torch.isin(masks, torch.as_tensor(ids, device=masks.device)).float()
     region = F.adaptive_avg_pool2d(inside[:, None], g.resolutions[upto])[:, 0]
     if float(region.sum()) == 0:
@@ -277,7 +277,7 @@ def compare_locality(model,
     """
     g = model.generator
     idx = parse_layers(layers, g.num_latents)
-    ids = [_class_ids(model, [c])[0] for c in classes]
+    ids = [class_indices(model, [c])[0] for c in classes]
     fit = sample_wplus(g, num_samples, seed)
     held = sample_wplus(g, eval_samples, seed + 1)
     table = name_directions(model, directions, idx, strength, wp=fit)
