@@ -265,3 +265,48 @@ def test_an_in_place_change_the_build_did_not_see_is_one_line():
             match=r"hooked layer 'norm' of LateInPlace: its output "
             'was modified in place after the hook read it'):
         g(torch.randn(2, NZ))
+
+
+@MODELS.register_module(name='_TestTinyStyleGAN', force=True)
+class TinyStyleGAN(nn.Module):
+    """The optional style-based contract: mapping(z) -> w, synthesis(w+) -> image, with
+    noise_size, style_channels, num_latents and a w_avg buffer."""
+
+    def __init__(self):
+        super().__init__()
+        self.noise_size, self.style_channels, self.num_latents = NZ, 6, 2
+        self.mapping_fc = nn.Linear(NZ, 6)
+        self.register_buffer('w_avg', torch.zeros(6))
+        self.const = nn.Parameter(torch.randn(1, 4, 4, 4))
+        self.mod = nn.ModuleList([nn.Linear(6, 4) for _ in range(2)])
+        self.convs = nn.ModuleList([nn.Conv2d(4, 4, 3, padding=1) for _ in range(2)])
+        self.rgb = nn.Conv2d(4, 3, 1)
+
+    def mapping(self, z):
+        return self.mapping_fc(z)
+
+    def synthesis(self, wp):
+        x = self.const.expand(len(wp), -1, -1, -1)
+        for i, conv in enumerate(self.convs):
+            x = conv(x * self.mod[i](wp[:, i])[:, :, None, None])
+        return self.rgb(x)
+
+
+def test_style_contract_module_takes_z_w_wplus_and_its_w_avg():
+    g = FeatureGenerator(
+        dict(_scope_='mmlinsem', type='_TestTinyStyleGAN'),
+        layers=['convs.0', 'convs.1'],
+        truncation=0.0)
+    assert g.style_based and g.num_latents == 2 and g.native_space == 'w+'
+    z = torch.randn(2, NZ)
+    w = g.z_to_w(z)
+    a, _ = g(z, truncate=False)
+    b, _ = g(w, space='w', truncate=False)
+    c, feats = g(g.to_wp(z, truncate=False), space='w+', truncate=False)
+    assert torch.allclose(a, b) and torch.allclose(a, c) and len(feats) == 2
+    centre = torch.randn(6)
+    g.generator.w_avg.copy_(centre)  # psi = 0: every sample renders the centre
+    d, _ = g(z)
+    with torch.no_grad():
+        ref = g.generator.synthesis(centre.expand(2, 2, 6))
+    assert torch.allclose(d, ref, atol=1e-6)
