@@ -16,9 +16,9 @@ import json
 import os
 import os.path as osp
 import resource
-import subprocess
-import sys
 import time
+
+from child_run import run_child
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # StyleGAN2-256: conv1 at 4 px, then two convs per resolution 8..256 (channels: mmagic's).
@@ -138,16 +138,7 @@ def main():
         return
     results = []
     for v in args.variants.split(','):
-        out = subprocess.run([
-            sys.executable, __file__, '--_child', v, '--repeats',
-            str(args.repeats), '--threads',
-            str(args.threads), '--device', args.device
-        ],
-                             capture_output=True,
-                             text=True,
-                             check=True,
-                             env=dict(os.environ, OMP_NUM_THREADS=str(args.threads)))
-        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        results.append(run_child(__file__, v, args.repeats, args.threads, args.device))
         print(
             f'{v:<24} step {results[-1]["step_s"]:.3f} s   '
             f'peak +{results[-1]["peak_extra_mb"]:.0f} MB',

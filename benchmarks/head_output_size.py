@@ -22,10 +22,10 @@ import argparse
 import json
 import os
 import os.path as osp
-import subprocess
 import sys
 import time
 
+from child_run import run_child
 from head_memory import peak_mb
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -108,16 +108,8 @@ def main():
     results = []
     for head_name in args.heads.split(','):
         for path in ('old', 'new'):
-            out = subprocess.run([
-                sys.executable, __file__, '--_child', f'{head_name}:{path}', '--repeats',
-                str(args.repeats), '--threads',
-                str(args.threads), '--device', args.device
-            ],
-                                 capture_output=True,
-                                 text=True,
-                                 check=True,
-                                 env=dict(os.environ, OMP_NUM_THREADS=str(args.threads)))
-            results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+            results.append(
+                run_child(__file__, f'{head_name}:{path}', args.repeats, args.threads, args.device))
             r = results[-1]
             print(
                 f'{head_name:<11} {path}  forward {r["forward_s"]:.3f} s, peak '

@@ -10,24 +10,20 @@ from torch.utils.data import Dataset
 
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.registry import DATASETS
+from mmlinsem.utils.fileio import reading
 from mmlinsem.utils.safe_load import safe_torch_load
+from mmlinsem.utils.seeding import sample_seed
 from mmlinsem.visualization import default_palette
-from .latent_seed_dataset import sample_seed
 
 
 def load_latent(path: str) -> torch.Tensor:
     """The latent stored at ``path`` (``.npy``, or a tensor saved with ``torch.save``),
     read without running code from the file; every value must be finite."""
-    try:
+    with reading(f'latent {path}'):
         if path.endswith('.npy'):
             value = torch.from_numpy(np.load(path))
         else:
             value = safe_torch_load(path)
-    except MMLinsemError:
-        raise
-    except Exception as err:  # noqa: BLE001 - any unreadable file is one message
-        raise MMLinsemError(f'cannot read latent {path}: {type(err).__name__}: '
-                            f'{(str(err).strip().splitlines() or [""])[0][:100]}') from None
     if not torch.is_tensor(value):
         raise MMLinsemError(f'latent {path} holds a {type(value).__name__}, expected a tensor')
     value = value.float()
@@ -40,11 +36,8 @@ def load_latent(path: str) -> torch.Tensor:
 
 
 def load_mask(path: str) -> np.ndarray:
-    try:
+    with reading(f'mask {path}'):
         return np.array(Image.open(path))
-    except Exception as err:  # noqa: BLE001
-        raise MMLinsemError(f'cannot read mask {path}: {type(err).__name__}: '
-                            f'{(str(err).strip().splitlines() or [""])[0][:100]}') from None
 
 
 @DATASETS.register_module()
