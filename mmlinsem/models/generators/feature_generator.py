@@ -9,6 +9,7 @@ from torch import nn
 
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.registry import MODELS
+from mmlinsem.utils.paths import resolve_path
 from .adapters import adapter_for
 from .checkpoint import load_generator_weights
 from .layer_specs import default_layer_names
@@ -53,9 +54,11 @@ class FeatureGenerator(nn.Module):
     copy, logged once. Any later in-place change to an uncopied capture is an error.
 
     Args:
-        generator (dict): generator config, built in the ``mmagic`` scope unless ``_scope_``
-            says otherwise (``_scope_='mmlinsem'`` for ``GenforceStyleGANGenerator`` and
-            modules registered in mmlinsem's ``MODELS``).
+        generator (dict | str): generator config, built in the ``mmagic`` scope unless
+            ``_scope_`` says otherwise (``_scope_='mmlinsem'`` for
+            ``GenforceStyleGANGenerator`` and modules registered in mmlinsem's ``MODELS``);
+            ``'auto'``: the config the ``checkpoint`` file implies (a foreign format's inferred
+            architecture, or the ``meta.generator`` an mmlinsem-written file records).
         checkpoint (str, optional): path or URL of an mmagic/mmgen checkpoint (full GAN
             or generator-only). EMA weights are preferred.
         layers (str | list[str]): ``'default'`` (per generator family) or module names
@@ -76,7 +79,7 @@ class FeatureGenerator(nn.Module):
     """
 
     def __init__(self,
-                 generator: dict,
+                 generator: Union[dict, str],
                  checkpoint: Optional[str] = None,
                  layers: Union[str, Sequence[str]] = 'default',
                  output_order: str = 'rgb',
@@ -91,6 +94,14 @@ class FeatureGenerator(nn.Module):
             raise MMLinsemError(f"output_order must be 'rgb' or 'bgr', got {output_order!r}")
         if noise not in ('fixed', 'random'):
             raise MMLinsemError(f"noise must be 'fixed' or 'random', got {noise!r}")
+        if generator == 'auto':
+            if not checkpoint:
+                raise MMLinsemError("generator='auto' reads the architecture from the "
+                                    'checkpoint file; give checkpoint=PATH')
+            from .formats import generator_config_from_file
+            generator = generator_config_from_file(resolve_path(checkpoint))
+        elif not isinstance(generator, dict):
+            raise MMLinsemError(f"generator must be a config dict or 'auto', got {generator!r}")
         self.generator = _build_mmagic(generator)
         if checkpoint:
             load_generator_weights(self.generator, checkpoint)

@@ -237,3 +237,21 @@ def test_stylegan2_w_avg_buffer_is_the_truncation_centre_once_set():
     z = torch.randn(2, 16)
     raw = g.to_wp(z, truncate=False)
     assert torch.allclose(g.to_wp(z), centre + 0.5 * (raw - centre), atol=1e-6)
+
+
+def test_auto_generator_config_from_the_checkpoint(tmp_path):
+    from conftest import stylegan2_cfg
+    cfg = stylegan2_cfg()
+    src = FeatureGenerator(cfg)
+    path = str(tmp_path / 'g.pth')
+    state = {f'generator_ema.{k}': v for k, v in src.generator.state_dict().items()}
+    torch.save(dict(state_dict=state, meta=dict(generator=cfg)), path)
+    g = FeatureGenerator('auto', checkpoint=path)
+    assert type(g.generator) is type(src.generator) and g.layer_names == src.layer_names
+    z = torch.randn(2, 16)
+    assert torch.allclose(g(z)[0], src(z)[0])
+    with pytest.raises(MMLinsemError, match="give checkpoint=PATH"):
+        FeatureGenerator('auto')
+    torch.save(dict(state_dict=state), path)  # no recorded config
+    with pytest.raises(MMLinsemError, match='does not record its generator config'):
+        FeatureGenerator('auto', checkpoint=path)
