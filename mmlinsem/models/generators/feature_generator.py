@@ -12,6 +12,7 @@ from mmlinsem.registry import MODELS
 from mmlinsem.utils.paths import resolve_path
 from .adapters import adapter_for
 from .checkpoint import load_generator_weights
+from .formats import generator_config_from_file
 from .layer_specs import default_layer_names
 from .truncated_forward import (StopForward, is_stylegan2, split_supported, style_conv_index,
                                 stylegan2_features)
@@ -98,7 +99,6 @@ class FeatureGenerator(nn.Module):
             if not checkpoint:
                 raise MMLinsemError("generator='auto' reads the architecture from the "
                                     'checkpoint file; give checkpoint=PATH')
-            from .formats import generator_config_from_file
             generator = generator_config_from_file(resolve_path(checkpoint))
         elif not isinstance(generator, dict):
             raise MMLinsemError(f"generator must be a config dict or 'auto', got {generator!r}")
