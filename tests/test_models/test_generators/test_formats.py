@@ -271,3 +271,21 @@ def test_feature_generator_names_the_config_a_file_needs(tmp_path):
     with pytest.raises(MMLinsemError, match='supported: mmagic') as err:
         FeatureGenerator(stylegan2_cfg(16), checkpoint=str(tmp_path / 'other.pth'))
     assert 'foo' in str(err.value)
+
+
+def test_genforce_stylegan_v1_through_the_same_entry(tmp_path):
+    """StyleGAN (v1) files take the v1 converter's route: GenforceStyleGANGenerator."""
+    from test_stylegan1 import genforce_mapping, genforce_state, to_legacy
+    s = genforce_state(32)
+    torch.save(to_legacy(s, fused_layers=()), tmp_path / 'v1.pth')
+    _, foreign = read_generator_file(str(tmp_path / 'v1.pth'))
+    assert foreign.layout == 'genforce StyleGAN (legacy layout)'
+    assert foreign.generator['type'] == 'GenforceStyleGANGenerator'
+    assert foreign.generator['_scope_'] == 'mmlinsem' and foreign.generator['out_size'] == 32
+    fg = FeatureGenerator(foreign.generator, checkpoint=str(tmp_path / 'v1.pth'))
+    wp = genforce_mapping(s, torch.randn(1, 16), 2)[:, None].repeat(1, fg.num_latents, 1)
+    with torch.no_grad():
+        direct = FeatureGenerator(foreign.generator)
+        direct.generator.load_state_dict(foreign.state)
+        assert torch.equal(fg(wp, space='w+')[0], direct(wp, space='w+')[0])
+    assert torch.equal(fg.generator.w_avg, s['truncation.w_avg'])
