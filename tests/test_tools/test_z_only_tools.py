@@ -24,3 +24,18 @@ def test_make_fewshot_set_then_fit_annotations_in_z(tmp_path):
     result = json.loads(res.stdout.strip().splitlines()[-1])
     assert result['num_annotations'] == 3 and head.is_file()
     assert 0 <= result['miou_vs_teacher'] <= 100
+    # SIE (z by default on a z-only generator; mixz refused in one line) and SCS in z
+    sie = run_tool('tools/sie.py', CONFIG, str(head), '--label', '1', '--box', '2,2,10,10',
+                   '--steps', '2', '--out', str(tmp_path / 'sie'))
+    assert sie.returncode == 0, sie.stderr[-2000:]
+    assert json.loads(sie.stdout.strip().splitlines()[-1])['space'] == 'z'
+    bad = run_tool('tools/sie.py', CONFIG, str(head), '--label', '1', '--box', '2,2,10,10',
+                   '--space', 'mixz', '--out', str(tmp_path / 'sie2'))
+    assert bad.returncode == 2 and bad.stderr.strip().splitlines() == [
+        "error: ExampleDCGANGenerator takes z only: edit a z latent in space='z', got "
+        "latent_space='z', space='mixz'"
+    ]
+    scs = run_tool('tools/scs.py', CONFIG, str(head), '--num-targets', '1', '--samples', '1',
+                   '--steps', '2', '--n-init', '2', '--out', str(tmp_path / 'scs'))
+    assert scs.returncode == 0, scs.stderr[-2000:]
+    assert (tmp_path / 'scs' / 'metrics.json').is_file()
