@@ -22,6 +22,7 @@ import json
 import os
 import os.path as osp
 import sys
+import types
 
 VAL_INDEX_OFFSET = 1_000_000_000
 SPLITS = ('train', 'val')
@@ -92,9 +93,16 @@ def load_renderer():
     spec = importlib.util.find_spec('mmlinsem')
     if spec is None or not spec.submodule_search_locations:
         fail('the mmlinsem package is not installed (pip install -e . in the checkout)')
-    path = osp.join(list(spec.submodule_search_locations)[0], 'datasets', 'toy_faces.py')
-    module_spec = importlib.util.spec_from_file_location('_mmlinsem_toy_faces', path)
+    folder = osp.join(list(spec.submodule_search_locations)[0], 'datasets')
+    # a stand-in package over that folder: toy_faces.py and the drawing module it imports
+    # load without the package's (or mmlinsem.datasets') __init__
+    package = types.ModuleType('_mmlinsem_toy')
+    package.__path__ = [folder]
+    sys.modules.setdefault('_mmlinsem_toy', package)
+    module_spec = importlib.util.spec_from_file_location('_mmlinsem_toy.toy_faces',
+                                                         osp.join(folder, 'toy_faces.py'))
     module = importlib.util.module_from_spec(module_spec)
+    sys.modules[module_spec.name] = module
     module_spec.loader.exec_module(module)
     return module
 
