@@ -21,7 +21,7 @@ from PIL import Image
 
 from mmlinsem.datasets import TOY_FACE_CLASSES, TOY_FACE_PALETTE
 from mmlinsem.utils import write_png
-from mmlinsem.visualization import default_palette, labelled_grid
+from mmlinsem.visualization import default_palette, labelled_grid, legend
 
 TILE, PAD, HEAD = 192, 6, 20
 PROJECT = default_palette(len(TOY_FACE_CLASSES))
@@ -41,14 +41,14 @@ FIGURES = {
 
 
 def grid_geometry(image, ncol):
-    """(rows, top) of a grid picture: bare (``grid``) or with headers and a one-line legend."""
+    """(rows, top) of a grid picture: bare (``grid``) or with headers and a legend."""
     height, width = image.shape[:2]
     if width != ncol * (TILE + PAD) + PAD:
         raise SystemExit(f'error: expected a grid {ncol * (TILE + PAD) + PAD} px wide '
                          f'({ncol} tiles of {TILE} px), found {width} px')
     if (height - PAD) % (TILE + PAD) == 0:
         return (height - PAD) // (TILE + PAD), 0
-    labelled = height - HEAD - PAD - 22  # a header strip and a one-line legend
+    labelled = height - HEAD - PAD - legend(TOY_FACE_CLASSES, PROJECT, width).shape[0]
     if labelled > 0 and labelled % (TILE + PAD) == 0:
         return labelled // (TILE + PAD), HEAD
     raise SystemExit(f'error: expected a grid of {TILE} px tiles, found a height of {height} px')
