@@ -111,10 +111,13 @@ def hub_cache_path(url: str) -> str:
     return osp.join(torch.hub.get_dir(), 'checkpoints', osp.basename(urlparse(url).path))
 
 
-def download_checkpoint(url: str, path: Optional[str] = None, progress: bool = False) -> str:
+def download_checkpoint(url: str,
+                        path: Optional[str] = None,
+                        progress: bool = False,
+                        what: str = 'checkpoint') -> str:
     """``url`` downloaded to ``path`` (default :func:`hub_cache_path`) unless a file is
-    already there; the local path. A failed download is one error line (nothing is left
-    half-written: torch writes to a temporary file first)."""
+    already there; the local path. A failed download is one error line naming ``what``
+    (nothing is left half-written: torch writes to a temporary file first)."""
     import os
 
     import torch
@@ -126,8 +129,9 @@ def download_checkpoint(url: str, path: Optional[str] = None, progress: bool = F
         torch.hub.download_url_to_file(url, path, progress=progress)
     except Exception as err:  # noqa: BLE001 - any network / file error is one line
         reason = (str(err).strip().splitlines() or [type(err).__name__])[0][:120]
-        raise MMLinsemError(f'could not download {url} to {path} ({type(err).__name__}: '
-                            f'{reason}); download it by hand and give its local path') from None
+        raise MMLinsemError(f'{what} not found at {path} and could not be downloaded from '
+                            f'{url} ({type(err).__name__}: {reason}); download the file by '
+                            'hand and put it there') from None
     return path
 
 

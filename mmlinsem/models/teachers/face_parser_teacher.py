@@ -1,5 +1,4 @@
 """The LinearGAN face parser (a 15-class UNet trained on CelebAMask-HQ) as a teacher."""
-import os
 import os.path as osp
 from typing import Dict, Optional, Sequence, Union
 
@@ -9,7 +8,7 @@ from mmengine.logging import print_log
 from mmlinsem.data import named_classes
 from mmlinsem.errors import MMLinsemError
 from mmlinsem.registry import MODELS
-from mmlinsem.utils.checkpoint_io import read_checkpoint
+from mmlinsem.utils.checkpoint_io import download_checkpoint, hub_cache_path, read_checkpoint
 from mmlinsem.utils.paths import resolve_path
 from .base_teacher import BaseTeacher
 from .face_parser_unet import FaceParserUNet
@@ -53,22 +52,13 @@ def fetch_weights(checkpoint: str, url: Optional[str]) -> str:
     project root), else ``url`` downloaded to ``checkpoint``; a URL ``checkpoint`` is
     downloaded into torch's hub cache. Raises one line when neither works."""
     if '://' in checkpoint:
-        url = checkpoint
-        checkpoint = osp.join(torch.hub.get_dir(), 'checkpoints', osp.basename(checkpoint))
+        url, checkpoint = checkpoint, hub_cache_path(checkpoint)
     path = resolve_path(checkpoint)
     if osp.isfile(osp.expanduser(path)):
         return path
     if not url:
         raise MMLinsemError(f'face parser weights not found at {checkpoint}; expected {EXPECTED}')
-    path = osp.expanduser(checkpoint)
-    try:
-        os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-        torch.hub.download_url_to_file(url, path, progress=False)
-    except Exception as err:  # noqa: BLE001 - any network / file error is one line
-        reason = (str(err).strip().splitlines() or [type(err).__name__])[0][:120]
-        raise MMLinsemError(f'face parser weights not found at {checkpoint} and could not be '
-                            f'downloaded from {url} ({type(err).__name__}: {reason}); download '
-                            'the file by hand and put it there') from None
+    path = download_checkpoint(url, checkpoint, what='face parser weights')
     print_log(f'face parser weights downloaded from {url} to {path}', logger='current')
     return path
 
