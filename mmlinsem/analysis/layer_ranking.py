@@ -197,24 +197,8 @@ def rank_layer_sets(feature_generator,
         list of dict(name, layers, channels, miou, accuracy), best first (mIoU in %).
     """
     n = len(latents)
-    if labels is None and label_fn is None:
-        raise MMLinsemError('layer ranking needs labels: give masks or a teacher')
-    if labels is not None and len(labels) != n:
-        raise MMLinsemError(f'expected one mask per latent, got {len(labels)} masks for '
-                            f'{n} latents')
-    num_val = max(1, int(round(n * val_frac)))
-    if n - num_val < 1:
-        raise MMLinsemError(f'layer ranking needs at least 2 samples (one held out), got {n}')
-    if not sets:
-        raise MMLinsemError('no candidate layer sets to rank')
-    union = []
-    for names in sets.values():
-        union += [m for m in names if m not in union]
-    modules = dict(feature_generator.generator.named_modules())
-    unknown = [m for m in union if m not in modules]
-    if unknown:
-        raise MMLinsemError(f'unknown generator module(s) {unknown[:5]}; list candidates '
-                            'with candidate_layers()')
+    num_val = _num_held_out(n, labels, label_fn, val_frac, sets)
+    union = _union_of(sets, feature_generator)
     gen = torch.Generator().manual_seed(seed)
     k = num_classes
 
@@ -251,37 +235,76 @@ def rank_layer_sets(feature_generator,
         xty += x.t() @ F.one_hot(y, k).double()
     if xtx is None:
         raise MMLinsemError('no labelled pixel in the training samples of the layer ranking')
-    # channel index range of each module in the union
-    offsets = dict(zip(union, torch.tensor([0] + widths).cumsum(0).tolist()))
-    width = dict(zip(union, widths))
-    index = {
-        key: torch.cat([torch.arange(offsets[m], offsets[m] + width[m]) for m in names])
-        for key, names in sets.items()
-    }
-    weights = {}
-    for key, idx in index.items():
-        a = xtx[idx][:, idx]
-        lam = ridge * a.diagonal().mean().clamp(min=1e-12)
-        weights[key] = torch.linalg.solve(a + lam * torch.eye(len(idx), dtype=a.dtype), xty[idx])
+    index = _channel_index(union, widths, sets)
+    weights = _ridge_weights(xtx, xty, index, ridge)
     confusion = {key: torch.zeros(k, k, dtype=torch.float64) for key in sets}
     for x, y in passes(n - num_val, n, False):
         for key, idx in index.items():
             pred = (x[:, idx] @ weights[key]).argmax(1)
             confusion[key] += torch.bincount(y * k + pred, minlength=k * k).reshape(k, k).double()
-    rows = []
-    for key, names in sets.items():
-        cm = confusion[key]
-        tp, gt, pr = cm.diagonal(), cm.sum(1), cm.sum(0)
-        present = gt > 0
-        iou = tp[present] / (gt + pr - tp)[present]
-        rows.append(
-            dict(
-                name=key,
-                layers=list(names),
-                channels=int(len(index[key])),
-                miou=round(float(iou.mean()) * 100, 2) if len(iou) else 0.0,
-                accuracy=round(float(tp.sum() / cm.sum().clamp(min=1)) * 100, 2)))
+    rows = [_score_row(key, names, confusion[key], index[key]) for key, names in sets.items()]
     return sorted(rows, key=lambda r: (-r['miou'], r['channels']))
+
+
+def _num_held_out(n, labels, label_fn, val_frac, sets) -> int:
+    """How many of the ``n`` samples are held out; checks the ranking's inputs."""
+    if labels is None and label_fn is None:
+        raise MMLinsemError('layer ranking needs labels: give masks or a teacher')
+    if labels is not None and len(labels) != n:
+        raise MMLinsemError(f'expected one mask per latent, got {len(labels)} masks for '
+                            f'{n} latents')
+    num_val = max(1, int(round(n * val_frac)))
+    if n - num_val < 1:
+        raise MMLinsemError(f'layer ranking needs at least 2 samples (one held out), got {n}')
+    if not sets:
+        raise MMLinsemError('no candidate layer sets to rank')
+    return num_val
+
+
+def _union_of(sets, feature_generator) -> List[str]:
+    """Every module of the sets once, in first-seen order; all must exist."""
+    union = []
+    for names in sets.values():
+        union += [m for m in names if m not in union]
+    modules = dict(feature_generator.generator.named_modules())
+    unknown = [m for m in union if m not in modules]
+    if unknown:
+        raise MMLinsemError(f'unknown generator module(s) {unknown[:5]}; list candidates '
+                            'with candidate_layers()')
+    return union
+
+
+def _channel_index(union, widths, sets) -> dict:
+    """Set name -> its channels in the union's concatenated features."""
+    offsets = dict(zip(union, torch.tensor([0] + widths).cumsum(0).tolist()))
+    width = dict(zip(union, widths))
+    return {
+        key: torch.cat([torch.arange(offsets[m], offsets[m] + width[m]) for m in names])
+        for key, names in sets.items()
+    }
+
+
+def _ridge_weights(xtx, xty, index, ridge) -> dict:
+    """Set name -> closed-form ridge LSE weights on that set's channels."""
+    weights = {}
+    for key, idx in index.items():
+        a = xtx[idx][:, idx]
+        lam = ridge * a.diagonal().mean().clamp(min=1e-12)
+        weights[key] = torch.linalg.solve(a + lam * torch.eye(len(idx), dtype=a.dtype), xty[idx])
+    return weights
+
+
+def _score_row(key, names, cm, idx) -> dict:
+    """One result row: mIoU over the classes present and pixel accuracy (%)."""
+    tp, gt, pr = cm.diagonal(), cm.sum(1), cm.sum(0)
+    present = gt > 0
+    iou = tp[present] / (gt + pr - tp)[present]
+    return dict(
+        name=key,
+        layers=list(names),
+        channels=int(len(idx)),
+        miou=round(float(iou.mean()) * 100, 2) if len(iou) else 0.0,
+        accuracy=round(float(tp.sum() / cm.sum().clamp(min=1)) * 100, 2))
 
 
 def layers_config_line(layers: Sequence[str]) -> str:

@@ -128,24 +128,53 @@ def convert_genforce_state(state: dict, fused_scale: Union[str, bool] = 'auto'):
     """
     c, layout, fused = _canonical(state)
     if layout == 'legacy':
-        # the file records which up-sampling convs are fused: pick the setting that gives them
-        ups = [
-            i for i in range(2, len(c), 2)
-            if f'synthesis.layer{i}.weight' in c and f'synthesis.layer{i}.bias' in c
-        ]
-        auto = {i for i in ups if 4 * 2**(i // 2) >= _FUSED_MIN_RES}
-        options = {'auto': auto, True: set(ups), False: set()}
-        match = [opt for opt, layers in options.items() if layers == fused]
-        if not match:
-            raise MMLinsemError(f'fused up-sampling at layers {sorted(fused)} matches none of '
-                                "fused_scale='auto' / True / False")
-        fused_scale = match[0]
+        fused_scale = _legacy_fused_scale(c, fused)
     arch = _infer_arch(c, fused_scale)
     target = GenforceStyleGANGenerator(**arch)
     template = target.state_dict()
     style = arch['style_channels']
+    names = _target_names(arch, target)
+    derived = _check_source_keys(c, names, layout, arch, target)
 
-    names = {}  # source (canonical) key -> target key
+    out = dict(template)
+    for src, dst in names.items():
+        val = c[src].detach().float().clone()
+        if src.endswith('.style.weight'):
+            val = val / math.sqrt(2.0)  # mmagic's AdaIN affine has gain sqrt(2), genforce 1
+        elif src.endswith('.style.bias'):
+            # genforce: x * (s + 1) + t; mmagic's AdaIN: x * gamma + beta
+            val = val.clone()
+            val[:val.shape[0] // 2] += 1
+        if tuple(val.shape) != tuple(template[dst].shape):
+            raise MMLinsemError(f'shape mismatch at {src} -> {dst}: {tuple(c[src].shape)} vs '
+                                f'{tuple(template[dst].shape)}')
+        out[dst] = val
+    if tuple(out['w_avg'].shape) != (style, ):
+        raise MMLinsemError(f'truncation.w_avg has shape {tuple(out["w_avg"].shape)}, '
+                            f'expected ({style},)')
+    report = dict(layout=layout, source_to_target=names, derived=derived)
+    return out, arch, report
+
+
+def _legacy_fused_scale(c: dict, fused: set):
+    """The ``fused_scale`` setting that fuses exactly the up-sampling convs a legacy file
+    records as fused."""
+    ups = [
+        i for i in range(2, len(c), 2)
+        if f'synthesis.layer{i}.weight' in c and f'synthesis.layer{i}.bias' in c
+    ]
+    auto = {i for i in ups if 4 * 2**(i // 2) >= _FUSED_MIN_RES}
+    options = {'auto': auto, True: set(ups), False: set()}
+    match = [opt for opt, layers in options.items() if layers == fused]
+    if not match:
+        raise MMLinsemError(f'fused up-sampling at layers {sorted(fused)} matches none of '
+                            "fused_scale='auto' / True / False")
+    return match[0]
+
+
+def _target_names(arch: dict, target) -> dict:
+    """Source (canonical) key -> target key of every learned tensor."""
+    names = {}
     for i in range(arch['num_mlps']):
         names[f'mapping.dense{i}.weight'] = f'style_mapping.{i + 1}.linear.weight_orig'
         names[f'mapping.dense{i}.bias'] = f'style_mapping.{i + 1}.bias'
@@ -164,7 +193,12 @@ def convert_genforce_state(state: dict, fused_scale: Union[str, bool] = 'auto'):
     for b in range(len(target.resolutions)):
         names[f'synthesis.output{b}.weight'] = f'to_rgbs.{b}.conv.weight_orig'
         names[f'synthesis.output{b}.bias'] = f'to_rgbs.{b}.conv.bias'
+    return names
 
+
+def _check_source_keys(c: dict, names: dict, layout: str, arch: dict, target) -> list:
+    """The derived keys of ``c`` (rebuilt by the generator, checked here); every other
+    key must be one of ``names`` and all of them present, the generator fully grown."""
     derived = [k for k in c if any(p.match(k) for p in _DERIVED)]
     missing = [k for k in names if k not in c]
     unknown = [k for k in c if k not in names and k not in derived]
@@ -189,22 +223,4 @@ def convert_genforce_state(state: dict, fused_scale: Union[str, bool] = 'auto'):
                     ker, ref.expand_as(ker), atol=1e-6):
                 raise MMLinsemError(f'{k} is not the normalised [1, 2, 1] blur this generator '
                                     'uses')
-
-    out = dict(template)
-    for src, dst in names.items():
-        val = c[src].detach().float().clone()
-        if src.endswith('.style.weight'):
-            val = val / math.sqrt(2.0)  # mmagic's AdaIN affine has gain sqrt(2), genforce 1
-        elif src.endswith('.style.bias'):
-            # genforce: x * (s + 1) + t; mmagic's AdaIN: x * gamma + beta
-            val = val.clone()
-            val[:val.shape[0] // 2] += 1
-        if tuple(val.shape) != tuple(template[dst].shape):
-            raise MMLinsemError(f'shape mismatch at {src} -> {dst}: {tuple(c[src].shape)} vs '
-                                f'{tuple(template[dst].shape)}')
-        out[dst] = val
-    if tuple(out['w_avg'].shape) != (style, ):
-        raise MMLinsemError(f'truncation.w_avg has shape {tuple(out["w_avg"].shape)}, '
-                            f'expected ({style},)')
-    report = dict(layout=layout, source_to_target=names, derived=derived)
-    return out, arch, report
+    return derived

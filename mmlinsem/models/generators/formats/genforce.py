@@ -75,6 +75,7 @@ def _normalised_fir_ok(val: torch.Tensor) -> bool:
 
 
 # ------------------------------------------------------------------------------ StyleGAN2
+# Long on purpose: one key-by-key table (source -> mmagic) read top to bottom.
 def _convert_sg2(state: dict, lineargan: bool, entry: str) -> ForeignGenerator:
     layout = f'{"LinearGAN" if lineargan else "genforce"} StyleGAN2'
     supported = f'{layout} generator ({SUPPORTED.split(",")[0]})'

@@ -134,6 +134,7 @@ def _check_unconditional(g: PersistentRecord, state: dict, layout: str):
 
 
 # ------------------------------------------------------------------------------ StyleGAN2
+# Long on purpose: one key-by-key table (source -> mmagic) read top to bottom.
 def _convert_sg2(g: PersistentRecord, state: dict) -> ForeignGenerator:
     layout = SG2
     _check_unconditional(g, state, layout)
