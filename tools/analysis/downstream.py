@@ -240,12 +240,27 @@ def curves_figure(args, runs, path):
     plt.close(fig)
 
 
-def predictions_figure(eval_root, results, classes, palette, path, num=6):
+#: the picture's column name of each kind of segmenter key (``synth8`` -> 'synthetic, filter')
+COLUMN_NAMES = dict(
+    synth='synthetic, filter',
+    nofilter='synthetic, no filter',
+    gen='{n} generated',
+    real='{n} rendered',
+    teacher='teacher')
+
+
+def column_header(key: str) -> str:
+    kind, n = re.fullmatch(r'([a-z_]+?)(\d*)', key).groups()
+    return COLUMN_NAMES.get(kind, key).format(n=n)
+
+
+def predictions_figure(eval_root, results, classes, path, num=6):
     import numpy as np
     from PIL import Image
 
     from mmlinsem.utils import write_png
-    from mmlinsem.visualization import auto_scale, colorize, labelled_grid
+    from mmlinsem.visualization import auto_scale, colorize, default_palette, labelled_grid
+    palette = default_palette(len(classes))  # the palette of every other figure
     names = results['teacher']['names'][:num]
     rows = []
     for i, name in enumerate(names):
@@ -254,7 +269,7 @@ def predictions_figure(eval_root, results, classes, palette, path, num=6):
         row = [img[..., :3], colorize(gt, palette)]
         row += [colorize(r['predictions'][i], palette) for r in results.values()]
         rows.append(row)
-    headers = ['image', 'truth'] + list(results)
+    headers = ['image', 'truth'] + [column_header(k) for k in results]
     scale = auto_scale(rows[0][0].shape[0], 192)
     write_png(path, labelled_grid(rows, headers, classes, palette, scale=scale))
 
@@ -277,7 +292,7 @@ def main():
 
     from mmlinsem.analysis import last_scalar
     from mmlinsem.apis.synthesis import read_meta
-    from mmlinsem.datasets import TOY_FACE_CLASSES, TOY_FACE_PALETTE
+    from mmlinsem.datasets import TOY_FACE_CLASSES
     from mmlinsem.errors import MMLinsemError
     from mmlinsem.evaluation import evaluate_segmenter
     shots = [int(s) for s in args.shots.split(',') if s.strip()]
@@ -419,8 +434,7 @@ def main():
     curves_figure(args, runs, osp.join(args.out, 'curves.png'))
     n = min(shots)  # the picture: the smallest N's segmenters and the teacher
     shown = {k: v for k, v in results.items() if re.fullmatch(f'[a-z]+{n}|teacher', k)}
-    predictions_figure(real, shown, TOY_FACE_CLASSES, TOY_FACE_PALETTE,
-                       osp.join(args.out, 'predictions.png'))
+    predictions_figure(real, shown, TOY_FACE_CLASSES, osp.join(args.out, 'predictions.png'))
     print(open(osp.join(args.out, 'downstream_table.md')).read())
 
 
