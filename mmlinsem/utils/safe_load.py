@@ -7,7 +7,7 @@ file mmlinsem reads -- heads, generators, teachers, resumed runs, converter inpu
 annotation latents -- goes through this module instead:
 
 * torch archives (``torch.save`` files) are read by :func:`safe_torch_load`:
-  ``torch.load(weights_only=True)`` with :data:`TORCH_SAFE_GLOBALS` added to torch's own
+  ``torch.load(weights_only=True)`` with :data:`TORCH_SAFE_NAMES` added to torch's own
   allowlist (the plain data classes of mmengine's checkpoints, numpy arrays and scalars,
   ``argparse.Namespace`` of rosinality's files);
 * plain pickles (NVIDIA ``.pkl`` snapshots) are read by :class:`RestrictedUnpickler`, which
@@ -29,7 +29,7 @@ import os
 import pickle
 import re
 import warnings
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from mmlinsem.errors import MMLinsemError
 
@@ -260,8 +260,3 @@ def restricted_load(path: str, extra: Optional[Dict[Tuple[str, str], object]] = 
     """Unpickle the plain pickle at ``path`` with :class:`RestrictedUnpickler`."""
     with open(path, 'rb') as f:
         return RestrictedUnpickler(f, extra=extra, source=path).load()
-
-
-def allowed_globals() -> Iterable[str]:
-    """The dotted names a torch file may ask for beyond torch's own allowlist (for docs)."""
-    return TORCH_SAFE_NAMES
